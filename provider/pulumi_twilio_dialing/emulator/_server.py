@@ -1,0 +1,90 @@
+"""Running the emulator: a uvicorn server on 127.0.0.1, in a background thread or in the foreground."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from types import TracebackType
+from typing import Self
+
+import uvicorn
+
+from ._backend import Account, Backend
+from ._routes import build_app
+from ._settings import EmulatorSettings
+
+__all__ = ["Emulator"]
+
+
+class Emulator:
+    """A local Twilio emulator: ``with Emulator() as emulator: ...`` serves it on a free port.
+
+    ``emulator.url`` is the base URL to point the provider at (``twilio-dialing:apiUrl`` or
+    ``TWILIO_DIALING_API_URL``); ``emulator.main_account`` holds the seeded main account's SID and auth
+    token; ``emulator.backend`` is the state, request log and fault injector, for tests to seed and inspect.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        settings: EmulatorSettings | None = None,
+        main_account_sid: str | None = None,
+        main_auth_token: str | None = None,
+    ) -> None:
+        self.backend = Backend(settings)
+        self.main_account: Account = self.backend.create_main_account(
+            sid=main_account_sid, auth_token=main_auth_token
+        )
+        self._host = host
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((host, port))
+        self.port: int = self._socket.getsockname()[1]
+        config = uvicorn.Config(
+            build_app(self.backend),
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
+            timeout_graceful_shutdown=2,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def settings(self) -> EmulatorSettings:
+        return self.backend.settings
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._host}:{self.port}"
+
+    def serve_forever(self) -> None:
+        """Serve in this thread until interrupted (SIGINT/SIGTERM when this is the main thread)."""
+        self._server.run(sockets=[self._socket])
+
+    def start(self) -> Self:
+        """Serve in a daemon thread; returns once the server accepts connections."""
+        self._thread = threading.Thread(target=self.serve_forever, name="twilio-emulator", daemon=True)
+        self._thread.start()
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError("the Twilio emulator failed to start")
+            self._thread.join(0.01)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(10)
+            self._thread = None
+        self._socket.close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
