@@ -1,0 +1,86 @@
+"""The package's one exception hierarchy.
+
+Every error this package raises on purpose derives from :class:`TwilioDialingError`::
+
+    TwilioDialingError
+    ├── ConfigurationError      bad or missing configuration (credentials, API URL), found before any request
+    └── TwilioApiError          Twilio answered with an error status (carries Twilio's own code)
+        ├── AuthenticationError     20003: credentials refused for the account named
+        ├── NotFoundError           20404: the resource does not exist
+        ├── RateLimitedError        20429 / HTTP 429: too many concurrent requests
+        └── TwilioConnectionError   no usable answer at all (refused, reset, timed out)
+
+Messages never contain credentials: they name account SIDs, methods and paths only.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthenticationError",
+    "ConfigurationError",
+    "NotFoundError",
+    "RateLimitedError",
+    "TwilioApiError",
+    "TwilioConnectionError",
+    "TwilioDialingError",
+]
+
+
+class TwilioDialingError(Exception):
+    """Base class of every error raised by pulumi-twilio-dialing."""
+
+
+class ConfigurationError(TwilioDialingError):
+    """The provider's configuration is missing or malformed; nothing was sent to Twilio."""
+
+
+class TwilioApiError(TwilioDialingError):
+    """Twilio (or the emulator) answered a request with an error.
+
+    Attributes mirror Twilio's error body: ``status`` is the HTTP status, ``code`` Twilio's error code
+    (https://www.twilio.com/docs/errors/<code>), ``method`` and ``path`` say which request failed.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        code: int | None,
+        method: str,
+        path: str,
+        more_info: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.method = method
+        self.path = path
+        self.more_info = more_info
+
+    def __str__(self) -> str:
+        code = f" (Twilio error {self.code})" if self.code is not None else ""
+        return f"{self.method} {self.path} failed with HTTP {self.status}{code}: {self.message}"
+
+
+class AuthenticationError(TwilioApiError):
+    """Twilio refused the credentials (error 20003)."""
+
+
+class NotFoundError(TwilioApiError):
+    """The requested resource does not exist (error 20404)."""
+
+
+class RateLimitedError(TwilioApiError):
+    """Twilio's per-account concurrency limit was hit (error 20429); safe to retry."""
+
+
+class TwilioConnectionError(TwilioApiError):
+    """No HTTP answer was received (connection refused or dropped, or the request timed out)."""
+
+    def __init__(self, message: str, *, method: str, path: str) -> None:
+        super().__init__(message, status=0, code=None, method=method, path=path)
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} got no answer: {self.message}"
