@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
 from collections.abc import Sequence
+from types import FrameType
 
 __all__ = ["main"]
 
@@ -30,8 +33,15 @@ def _emulator(args: argparse.Namespace) -> int:
     print(f"TWILIO_DIALING_API_URL={emulator.url}")
     print(f"TWILIO_ACCOUNT_SID={emulator.main_account.sid}")
     print(f"TWILIO_AUTH_TOKEN={emulator.main_account.auth_token}", flush=True)
-    emulator.serve_forever()
+    # uvicorn re-raises the signal that stopped it; turn SIGTERM into a clean exit like Ctrl-C.
+    signal.signal(signal.SIGTERM, _interrupt)
+    with contextlib.suppress(KeyboardInterrupt):
+        emulator.serve_forever()
     return 0
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None) -> int:

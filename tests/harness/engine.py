@@ -178,7 +178,9 @@ class ProviderServer:
         first = self.process.stdout.readline()
         if not first.strip().isdigit():
             self.process.kill()
-            raise RuntimeError(f"provider server did not print a port: {first!r} {self.process.stderr.read()!r}")
+            raise RuntimeError(
+                f"provider server did not print a port: {first!r} {self.process.stderr.read()!r}"
+            )
         self.port = int(first)
         self._output: list[str] = []
         self._drains = [
@@ -365,7 +367,11 @@ class Engine:
             "Check",
             name,
             provider_pb2.CheckRequest(
-                urn=urn, olds=to_struct(old.inputs if old else {}), news=to_struct(news), name=name, type=type_
+                urn=urn,
+                olds=to_struct(old.inputs if old else {}),
+                news=to_struct(news),
+                name=name,
+                type=type_,
             ),
         )
         if check.failures:
@@ -451,13 +457,21 @@ class Engine:
         secret_inputs: set[str],
     ) -> ResourceState:
         created = self._rpc(
-            "Create", name, provider_pb2.CreateRequest(urn=urn, properties=to_struct(checked), name=name, type=type_)
+            "Create",
+            name,
+            provider_pb2.CreateRequest(urn=urn, properties=to_struct(checked), name=name, type=type_),
         )
         if not created.id:
             raise ProviderError("Create", name, "the provider returned an empty id")
         outputs = from_struct(created.properties)
         state = ResourceState(
-            type_, name, urn, created.id, checked, reveal(outputs), self._secret_outputs(outputs, secret_inputs)
+            type_,
+            name,
+            urn,
+            created.id,
+            checked,
+            reveal(outputs),
+            self._secret_outputs(outputs, secret_inputs),
         )
         with self._lock:
             self.state[name] = state

@@ -41,6 +41,8 @@ class Emulator:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))
+        # Listening now lets clients connect (and queue) as soon as the URL is known.
+        self._socket.listen(128)
         self.port: int = self._socket.getsockname()[1]
         config = uvicorn.Config(
             build_app(self.backend),

@@ -1,0 +1,200 @@
+"""The gateway: URL rewrite, timeouts, error translation, thread safety, config resolution."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+from pulumi_twilio_dialing import (
+    AuthenticationError,
+    ConfigurationError,
+    CountryPermissionUpdate,
+    Credentials,
+    Gateway,
+    NotFoundError,
+    RateLimitedError,
+    TwilioApiError,
+    TwilioConnectionError,
+    resolve_api_url,
+)
+from pulumi_twilio_dialing._gateway import DEFAULT_TIMEOUT_SECONDS, RedirectingHttpClient
+from pulumi_twilio_dialing.emulator import Fault
+
+
+@pytest.fixture
+def gateway(twilio_emulator) -> Gateway:
+    main = twilio_emulator.main_account
+    return Gateway(Credentials.auth_token(main.sid, main.auth_token), api_url=twilio_emulator.url)
+
+
+def test_rewrite_keeps_path_and_query_and_changes_scheme_and_host():
+    client = RedirectingHttpClient("http://127.0.0.1:9/prefix/", 5)
+    assert (
+        client.rewrite("https://voice.twilio.com/v1/Settings?a=1")
+        == "http://127.0.0.1:9/prefix/v1/Settings?a=1"
+    )
+    assert client.rewrite("https://api.twilio.com/2010-04-01/Accounts.json") == (
+        "http://127.0.0.1:9/prefix/2010-04-01/Accounts.json"
+    )
+    assert RedirectingHttpClient(None, 5).rewrite("https://voice.twilio.com/v1/Settings") == (
+        "https://voice.twilio.com/v1/Settings"
+    )
+
+
+def test_a_timeout_is_always_set_and_enforced(twilio_emulator, gateway):
+    assert gateway.client.http_client.timeout == DEFAULT_TIMEOUT_SECONDS
+    main = twilio_emulator.main_account
+    impatient = Gateway(
+        Credentials.auth_token(main.sid, main.auth_token), api_url=twilio_emulator.url, timeout=0.3
+    )
+    twilio_emulator.backend.faults.add(Fault("latency", count=1, seconds=2))
+    started = time.perf_counter()
+    with pytest.raises(TwilioConnectionError, match="ReadTimeout"):
+        impatient.fetch_country("US")
+    assert time.perf_counter() - started < 1.5
+    with pytest.raises(ValueError, match="positive"):
+        Gateway(Credentials.auth_token(main.sid, main.auth_token), timeout=0)
+
+
+def test_whole_table_in_one_request(twilio_emulator, gateway):
+    twilio_emulator.backend.clear_request_log()
+    countries = gateway.list_countries()
+    assert len(countries) == 225
+    assert len(twilio_emulator.backend.request_log()) == 1
+    assert [c.iso_code for c in gateway.list_countries(continent="EUROPE", country_code="+44")] == ["GB"]
+
+
+def test_typed_voice_calls(twilio_emulator, gateway):
+    update = CountryPermissionUpdate(
+        iso_code="BR",
+        low_risk_numbers_enabled=True,
+        high_risk_special_numbers_enabled=False,
+        high_risk_tollfraud_numbers_enabled=False,
+    )
+    result = gateway.bulk_update_countries([update])
+    assert result.update_count == 1
+    brazil = gateway.fetch_country("BR")
+    assert (brazil.name, brazil.continent, brazil.country_codes) == ("Brazil", "SOUTH_AMERICA", ("+55",))
+    assert brazil.low_risk_numbers_enabled and not brazil.high_risk_special_numbers_enabled
+    assert gateway.list_high_risk_special_prefixes("LV") == ["+37181", "+3719000"]
+    with pytest.raises(ValueError, match="at least one"):
+        gateway.bulk_update_countries([])
+
+
+def test_subaccount_calls_and_api_key_credentials(twilio_emulator, gateway):
+    sub = gateway.create_subaccount("tenant")
+    assert sub.is_subaccount and sub.friendly_name == "tenant"
+    assert sub.auth_token is not None
+    assert sub.auth_token.get_secret_value() not in repr(sub)
+    key = gateway.create_api_key(sub.sid, "provider")
+    as_key = Gateway(
+        Credentials.api_key(sub.sid, key.sid, key.secret.get_secret_value()), api_url=twilio_emulator.url
+    )
+    assert as_key.fetch_dialing_permissions_inheritance() is True
+    assert as_key.update_dialing_permissions_inheritance(False) is False
+    assert twilio_emulator.backend.accounts[sub.sid].inheritance is False
+    assert gateway.fetch_account(sub.sid).status == "active"
+    assert gateway.update_account(sub.sid, friendly_name="renamed").friendly_name == "renamed"
+    assert [a.sid for a in gateway.list_accounts(friendly_name="renamed")] == [sub.sid]
+
+
+def test_errors_are_translated_and_never_carry_secrets(twilio_emulator, gateway):
+    main = twilio_emulator.main_account
+    bad = Gateway(Credentials.auth_token(main.sid, "f" * 32), api_url=twilio_emulator.url)
+    for call in (bad.list_countries, lambda: bad.fetch_country("US")):
+        with pytest.raises(AuthenticationError) as refused:
+            call()
+        assert refused.value.code == 20003 and refused.value.status == 401
+        assert main.sid in str(refused.value)
+        assert "f" * 32 not in str(refused.value) and "f" * 32 not in repr(refused.value.args)
+
+    with pytest.raises(NotFoundError) as missing:
+        gateway.fetch_country("XX")
+    assert missing.value.path == "/v1/DialingPermissions/Countries/XX"
+
+    twilio_emulator.backend.faults.add(Fault("error", count=2, status=429))
+    with pytest.raises(RateLimitedError):
+        gateway.list_countries()  # a page failure: plain TwilioException inside the library
+    with pytest.raises(RateLimitedError):
+        gateway.fetch_country("US")  # a record failure: TwilioRestException inside the library
+
+    twilio_emulator.backend.faults.add(Fault("error", count=1, status=503))
+    with pytest.raises(TwilioApiError) as unavailable:
+        gateway.fetch_dialing_permissions_inheritance()
+    assert (unavailable.value.status, unavailable.value.code) == (503, 20500)
+
+    twilio_emulator.backend.faults.add(Fault("drop", count=1))
+    with pytest.raises(TwilioConnectionError):
+        gateway.fetch_country("US")
+
+
+def test_connection_refused_is_a_connection_error():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    gateway = Gateway(Credentials.auth_token("AC" + "0" * 32, "t"), api_url=f"http://127.0.0.1:{port}")
+    with pytest.raises(TwilioConnectionError) as refused:
+        gateway.fetch_dialing_permissions_inheritance()
+    assert refused.value.method == "GET" and refused.value.path == "/v1/Settings"
+
+
+def test_each_thread_gets_its_own_client_and_concurrent_calls_work(twilio_emulator, gateway):
+    clients, results, errors = [], [], []
+
+    def work() -> None:
+        try:
+            clients.append(gateway.client)
+            results.append(len(gateway.list_countries()))
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert results == [225] * 4
+    assert len({id(c) for c in clients}) == 4
+
+
+def test_credentials_and_gateway_reprs_hide_secrets():
+    credentials = Credentials.api_key("AC" + "1" * 32, "SK" + "2" * 32, "the-secret")
+    gateway = Gateway(credentials)
+    assert "the-secret" not in repr(credentials) and "the-secret" not in repr(gateway)
+
+
+# ----------------------------------------------------------------------------------------- config
+def test_api_url_comes_from_config_then_env():
+    env = {"TWILIO_DIALING_API_URL": "http://127.0.0.1:9000/"}
+    assert resolve_api_url({}, env) == "http://127.0.0.1:9000"
+    assert resolve_api_url({"twilio-dialing:apiUrl": "http://localhost:1"}, env) == "http://localhost:1"
+    assert resolve_api_url({}, {}) is None
+    assert (
+        resolve_api_url({"twilio-dialing:apiUrl": "https://twilio.example.com"}, {})
+        == "https://twilio.example.com"
+    )
+    assert resolve_api_url({"twilio-dialing:apiUrl": "http://[::1]:8080"}, {}) == "http://[::1]:8080"
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ("127.0.0.1:8080", "not an http(s) URL"),
+        ("ftp://127.0.0.1", "not an http(s) URL"),
+        ("http://example.com", "plain http is only allowed to a loopback address"),
+        ("http://10.0.0.5:8080", "plain http is only allowed to a loopback address"),
+        ("http://user:pw@127.0.0.1:1", "without credentials"),
+        ("http://127.0.0.1:1?x=1", "without credentials, query"),
+    ],
+)
+def test_bad_api_urls_name_the_key_and_the_fix(value, fragment):
+    with pytest.raises(ConfigurationError) as bad:
+        resolve_api_url({"twilio-dialing:apiUrl": value}, {})
+    assert "twilio-dialing:apiUrl" in str(bad.value)
+    assert fragment in str(bad.value)
+    assert "pw" not in str(bad.value)
+    with pytest.raises(ConfigurationError, match="TWILIO_DIALING_API_URL"):
+        resolve_api_url({}, {"TWILIO_DIALING_API_URL": value})

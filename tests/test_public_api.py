@@ -1,0 +1,86 @@
+"""The public API is what __all__ says, no more and no less (the httpx habit)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pulumi_twilio_dialing
+import pulumi_twilio_dialing.emulator
+
+PACKAGE_API = [
+    "API_URL_CONFIG_KEY",
+    "API_URL_ENV",
+    "AccountRecord",
+    "ApiKeyRecord",
+    "AuthenticationError",
+    "BulkCountryUpdateResult",
+    "ConfigurationError",
+    "CountryPermissionUpdate",
+    "Credentials",
+    "DialingPermissionsCountry",
+    "Gateway",
+    "NotFoundError",
+    "RateLimitedError",
+    "TwilioApiError",
+    "TwilioConnectionError",
+    "TwilioDialingError",
+    "__version__",
+    "resolve_api_url",
+]
+
+EMULATOR_API = [
+    "CONTROL_PREFIX",
+    "FLAG_NAMES",
+    "Account",
+    "ApiKey",
+    "Backend",
+    "Emulator",
+    "EmulatorSettings",
+    "Fault",
+    "Flags",
+    "LoggedRequest",
+    "TwilioError",
+]
+
+
+def test_package_api_is_pinned():
+    assert sorted(pulumi_twilio_dialing.__all__) == sorted(PACKAGE_API)
+    # (pytest adds "@py_builtins"-style names to modules it rewrites: not identifiers, not API)
+    public = {n for n in dir(pulumi_twilio_dialing) if n.isidentifier() and not n.startswith("_")}
+    exported = set(pulumi_twilio_dialing.__all__)
+    assert public - exported <= {"emulator", "pytest_plugin"}, public - exported
+
+
+def test_emulator_api_is_pinned():
+    assert sorted(pulumi_twilio_dialing.emulator.__all__) == sorted(EMULATOR_API)
+    for name in EMULATOR_API:
+        assert getattr(pulumi_twilio_dialing.emulator, name) is not None
+
+
+def test_one_exception_hierarchy():
+    from pulumi_twilio_dialing import (
+        AuthenticationError,
+        ConfigurationError,
+        NotFoundError,
+        RateLimitedError,
+        TwilioApiError,
+        TwilioConnectionError,
+        TwilioDialingError,
+    )
+
+    for error in (ConfigurationError, TwilioApiError):
+        assert issubclass(error, TwilioDialingError)
+    for error in (AuthenticationError, NotFoundError, RateLimitedError, TwilioConnectionError):
+        assert issubclass(error, TwilioApiError)
+
+
+def test_typed_package_marker_ships():
+    assert (Path(pulumi_twilio_dialing.__file__).parent / "py.typed").is_file()
+
+
+def test_importing_the_package_does_not_import_the_emulator_stack():
+    code = "import sys, pulumi_twilio_dialing; print('starlette' in sys.modules, 'uvicorn' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False False"
