@@ -52,9 +52,7 @@ def expand(pattern: str) -> list[str]:
         for token in re.findall(r"\[[0-9-]+\]|[0-9]", alternative):
             if token.startswith("["):
                 digits = [
-                    str(d)
-                    for a, b in re.findall(r"(\d)(?:-(\d))?", token)
-                    for d in range(int(a), int(b or a) + 1)
+                    str(d) for a, b in re.findall(r"(\d)(?:-(\d))?", token) for d in range(int(a), int(b or a) + 1)
                 ]
             else:
                 digits = [token]

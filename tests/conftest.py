@@ -25,3 +25,47 @@ def make_engine(tmp_path: Path) -> Iterator[type[Engine]]:
     yield factory  # type: ignore[misc]
     for created in engines:
         created.close()
+
+
+# Credentials must come from the stack config the tests give, never from the developer's environment.
+HERMETIC_ENV = {
+    name: ""
+    for name in (
+        "TWILIO_ACCOUNT_SID",
+        "TWILIO_AUTH_TOKEN",
+        "TWILIO_API_KEY",
+        "TWILIO_API_SECRET",
+        "TWILIO_DIALING_API_URL",
+    )
+}
+
+
+def stack_config(emulator, **extra: str) -> dict[str, str]:
+    """Stack config pointing the provider at the emulator with the main account's credentials."""
+    config = {
+        "twilio:accountSid": emulator.main_account.sid,
+        "twilio:authToken": emulator.main_account.auth_token,
+        "twilio-dialing:apiUrl": emulator.url,
+        "twilio-dialing:retryBaseDelay": "0.01",
+        "twilio-dialing:retryTimeout": "5",
+    }
+    config.update(extra)
+    return {k: v for k, v in config.items() if v is not None}
+
+
+SECRET_KEYS = {"twilio:authToken", "twilio:apiSecret"}
+
+
+@pytest.fixture
+def stack(twilio_emulator, make_engine):
+    """An engine (one stack) whose provider talks to the test's emulator as its main account."""
+
+    def factory(config: dict[str, str] | None = None, **kwargs: object) -> Engine:
+        return make_engine(
+            config=stack_config(twilio_emulator) if config is None else config,
+            secret_keys=SECRET_KEYS,
+            env=HERMETIC_ENV,
+            **kwargs,
+        )
+
+    return factory

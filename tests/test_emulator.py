@@ -38,9 +38,7 @@ class Api:
         return self.post(BULK, UpdateRequest=raw)
 
 
-def entry(
-    iso: str, low: object = True, special: object = False, tollfraud: object = False
-) -> dict[str, object]:
+def entry(iso: str, low: object = True, special: object = False, tollfraud: object = False) -> dict[str, object]:
     return {
         "iso_code": iso,
         "low_risk_numbers_enabled": low,
@@ -209,10 +207,7 @@ def test_pagination_meta_and_bounds(main):
     first = main.get(COUNTRIES, Continent="EUROPE", PageSize=10).json()
     meta = first["meta"]
     assert meta["key"] == "content" and meta["page"] == 0 and meta["page_size"] == 10
-    assert (
-        meta["url"]
-        == "https://voice.twilio.com/v1/DialingPermissions/Countries?Continent=EUROPE&PageSize=10&Page=0"
-    )
+    assert meta["url"] == "https://voice.twilio.com/v1/DialingPermissions/Countries?Continent=EUROPE&PageSize=10&Page=0"
     assert meta["first_page_url"] == meta["url"]
     assert meta["previous_page_url"] is None
     assert meta["next_page_url"].startswith(
@@ -254,9 +249,7 @@ def test_unknown_iso_and_lower_case_follow_the_setting(emulator, main):
 
 
 def test_unserved_methods_and_paths_answer_in_twilio_format(main):
-    assert_twilio_error(
-        requests.delete(main.emulator.url + COUNTRIES, auth=main.auth, timeout=10), 405, 20004
-    )
+    assert_twilio_error(requests.delete(main.emulator.url + COUNTRIES, auth=main.auth, timeout=10), 405, 20004)
     assert_twilio_error(main.get("/v1/Nope"), 404, 20404)
 
 
@@ -298,10 +291,7 @@ def test_a_bad_bulk_request_changes_nothing(emulator, main, payload, fragment):
 def test_bulk_requires_update_request_and_caps_entries(emulator, main):
     assert "UpdateRequest" in assert_twilio_error(main.post(BULK), 400, 20001)["message"]
     emulator.settings.bulk_max_entries = 2
-    assert (
-        "at most 2"
-        in assert_twilio_error(main.bulk([entry("GB"), entry("FR"), entry("DE")]), 400, 20001)["message"]
-    )
+    assert "at most 2" in assert_twilio_error(main.bulk([entry("GB"), entry("FR"), entry("DE")]), 400, 20001)["message"]
 
 
 @pytest.mark.parametrize(("setting", "expected"), [("unchanged", True), ("false", False), ("reject", None)])
@@ -341,9 +331,7 @@ def test_inheritance_settings_and_effective_permissions(emulator, main):
     assert_twilio_error(tenant.post("/v1/Settings", DialingPermissionsInheritance="maybe"), 400, 20001)
 
     emulator.settings.new_subaccount_inheritance = False
-    assert (
-        subaccount(emulator, "later").get("/v1/Settings").json()["dialing_permissions_inheritance"] is False
-    )
+    assert subaccount(emulator, "later").get("/v1/Settings").json()["dialing_permissions_inheritance"] is False
 
 
 def test_settings_on_a_main_account_follow_the_setting(emulator, main):
@@ -466,9 +454,7 @@ def test_request_log_is_exact_and_holds_no_credentials(emulator, main):
 
 def test_control_surface_over_http(emulator, main):
     control = emulator.url + "/__emulator__"
-    seeded = requests.post(
-        control + "/accounts", json={"parent_sid": main.auth[0], "friendly_name": "c"}, timeout=10
-    )
+    seeded = requests.post(control + "/accounts", json={"parent_sid": main.auth[0], "friendly_name": "c"}, timeout=10)
     sub = seeded.json()
     assert Api(emulator, sub["sid"], sub["auth_token"]).get("/v1/Settings").status_code == 200
     key = requests.post(control + f"/accounts/{sub['sid']}/keys", json={}, timeout=10).json()
@@ -482,9 +468,7 @@ def test_control_surface_over_http(emulator, main):
     assert drift["stored"]["high_risk_tollfraud_numbers_enabled"] is True
     assert main.get(COUNTRIES + "/GB").json()["high_risk_tollfraud_numbers_enabled"] is True
     assert (
-        requests.put(
-            control + f"/accounts/{main.auth[0]}/countries/GB", json={"bogus": 1}, timeout=10
-        ).status_code
+        requests.put(control + f"/accounts/{main.auth[0]}/countries/GB", json={"bogus": 1}, timeout=10).status_code
         == 400
     )
 
@@ -497,15 +481,10 @@ def test_control_surface_over_http(emulator, main):
 
     requests.post(control + "/faults", json={"kind": "error", "count": 1, "status": 503}, timeout=10)
     assert main.get("/v1/Settings").status_code == 503
-    assert (
-        requests.post(control + "/faults", json={"kind": "nope", "count": 1}, timeout=10).status_code == 400
-    )
+    assert requests.post(control + "/faults", json={"kind": "nope", "count": 1}, timeout=10).status_code == 400
 
     assert (
-        requests.post(control + "/settings", json={"bulk_max_entries": 5}, timeout=10).json()[
-            "bulk_max_entries"
-        ]
-        == 5
+        requests.post(control + "/settings", json={"bulk_max_entries": 5}, timeout=10).json()["bulk_max_entries"] == 5
     )
     assert requests.post(control + "/settings", json={"bogus": 5}, timeout=10).status_code == 400
 

@@ -31,10 +31,7 @@ def gateway(twilio_emulator) -> Gateway:
 
 def test_rewrite_keeps_path_and_query_and_changes_scheme_and_host():
     client = RedirectingHttpClient("http://127.0.0.1:9/prefix/", 5)
-    assert (
-        client.rewrite("https://voice.twilio.com/v1/Settings?a=1")
-        == "http://127.0.0.1:9/prefix/v1/Settings?a=1"
-    )
+    assert client.rewrite("https://voice.twilio.com/v1/Settings?a=1") == "http://127.0.0.1:9/prefix/v1/Settings?a=1"
     assert client.rewrite("https://api.twilio.com/2010-04-01/Accounts.json") == (
         "http://127.0.0.1:9/prefix/2010-04-01/Accounts.json"
     )
@@ -46,9 +43,7 @@ def test_rewrite_keeps_path_and_query_and_changes_scheme_and_host():
 def test_a_timeout_is_always_set_and_enforced(twilio_emulator, gateway):
     assert gateway.client.http_client.timeout == DEFAULT_TIMEOUT_SECONDS
     main = twilio_emulator.main_account
-    impatient = Gateway(
-        Credentials.auth_token(main.sid, main.auth_token), api_url=twilio_emulator.url, timeout=0.3
-    )
+    impatient = Gateway(Credentials.auth_token(main.sid, main.auth_token), api_url=twilio_emulator.url, timeout=0.3)
     twilio_emulator.backend.faults.add(Fault("latency", count=1, seconds=2))
     started = time.perf_counter()
     with pytest.raises(TwilioConnectionError, match="ReadTimeout"):
@@ -89,9 +84,7 @@ def test_subaccount_calls_and_api_key_credentials(twilio_emulator, gateway):
     assert sub.auth_token is not None
     assert sub.auth_token.get_secret_value() not in repr(sub)
     key = gateway.create_api_key(sub.sid, "provider")
-    as_key = Gateway(
-        Credentials.api_key(sub.sid, key.sid, key.secret.get_secret_value()), api_url=twilio_emulator.url
-    )
+    as_key = Gateway(Credentials.api_key(sub.sid, key.sid, key.secret.get_secret_value()), api_url=twilio_emulator.url)
     assert as_key.fetch_dialing_permissions_inheritance() is True
     assert as_key.update_dialing_permissions_inheritance(False) is False
     assert twilio_emulator.backend.accounts[sub.sid].inheritance is False
@@ -172,10 +165,7 @@ def test_api_url_comes_from_config_then_env():
     assert resolve_api_url({}, env) == "http://127.0.0.1:9000"
     assert resolve_api_url({"twilio-dialing:apiUrl": "http://localhost:1"}, env) == "http://localhost:1"
     assert resolve_api_url({}, {}) is None
-    assert (
-        resolve_api_url({"twilio-dialing:apiUrl": "https://twilio.example.com"}, {})
-        == "https://twilio.example.com"
-    )
+    assert resolve_api_url({"twilio-dialing:apiUrl": "https://twilio.example.com"}, {}) == "https://twilio.example.com"
     assert resolve_api_url({"twilio-dialing:apiUrl": "http://[::1]:8080"}, {}) == "http://[::1]:8080"
 
 

@@ -14,6 +14,7 @@ from ._exceptions import (
     TwilioApiError,
     TwilioConnectionError,
     TwilioDialingError,
+    WriteNotAppliedError,
 )
 from ._gateway import Credentials, Gateway
 from ._models import (
@@ -23,6 +24,8 @@ from ._models import (
     CountryPermissionUpdate,
     DialingPermissionsCountry,
 )
+from .dialing_permission_country import DialingPermissionCountry, DialingPermissionCountryArgs
+from .subaccount_inheritance import SubaccountInheritance, SubaccountInheritanceArgs
 
 __version__ = "0.1.0"
 
@@ -36,13 +39,18 @@ __all__ = [
     "ConfigurationError",
     "CountryPermissionUpdate",
     "Credentials",
+    "DialingPermissionCountry",
+    "DialingPermissionCountryArgs",
     "DialingPermissionsCountry",
     "Gateway",
     "NotFoundError",
     "RateLimitedError",
+    "SubaccountInheritance",
+    "SubaccountInheritanceArgs",
     "TwilioApiError",
     "TwilioConnectionError",
     "TwilioDialingError",
+    "WriteNotAppliedError",
     "__version__",
     "resolve_api_url",
 ]

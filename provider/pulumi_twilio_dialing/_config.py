@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from ._exceptions import ConfigurationError
@@ -24,12 +25,11 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def resolve_api_url(
-    config: Mapping[str, str | None] | None = None, environ: Mapping[str, str] | None = None
-) -> str | None:
+def resolve_api_url(config: Any = None, environ: Mapping[str, str] | None = None) -> str | None:
     """The base URL that replaces Twilio's hosts, or None to talk to Twilio itself (production).
 
-    Read from stack config ``twilio-dialing:apiUrl``, else env ``TWILIO_DIALING_API_URL``. Plain ``http`` is
+    ``config`` is anything with ``get(key)`` (stack config or a dict). Read from ``twilio-dialing:apiUrl``,
+    else env ``TWILIO_DIALING_API_URL``. Plain ``http`` is
     allowed only to a loopback address (the emulator), so credentials never cross a network unencrypted.
     """
     environ = os.environ if environ is None else environ

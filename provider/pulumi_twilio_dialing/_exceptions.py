@@ -4,6 +4,7 @@ Every error this package raises on purpose derives from :class:`TwilioDialingErr
 
     TwilioDialingError
     ├── ConfigurationError      bad or missing configuration (credentials, API URL), found before any request
+    ├── WriteNotAppliedError    Twilio accepted a write but reading back shows it did not take
     └── TwilioApiError          Twilio answered with an error status (carries Twilio's own code)
         ├── AuthenticationError     20003: credentials refused for the account named
         ├── NotFoundError           20404: the resource does not exist
@@ -23,6 +24,7 @@ __all__ = [
     "TwilioApiError",
     "TwilioConnectionError",
     "TwilioDialingError",
+    "WriteNotAppliedError",
 ]
 
 
@@ -32,6 +34,15 @@ class TwilioDialingError(Exception):
 
 class ConfigurationError(TwilioDialingError):
     """The provider's configuration is missing or malformed; nothing was sent to Twilio."""
+
+
+class WriteNotAppliedError(TwilioDialingError):
+    """A write was accepted, but the read-back differs: ``mismatches`` maps each thing that did not take
+    (e.g. ``"GB.high_risk_special_numbers_enabled"``) to ``(wanted, found)``."""
+
+    def __init__(self, message: str, mismatches: dict[str, tuple[object, object]]) -> None:
+        super().__init__(message)
+        self.mismatches = mismatches
 
 
 class TwilioApiError(TwilioDialingError):

@@ -13,7 +13,9 @@ carries a credential: only SIDs, methods and paths.
 from __future__ import annotations
 
 import json
+import random
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -40,7 +42,7 @@ from ._models import (
     DialingPermissionsCountry,
 )
 
-__all__ = ["DEFAULT_TIMEOUT_SECONDS", "Credentials", "Gateway", "RedirectingHttpClient"]
+__all__ = ["DEFAULT_TIMEOUT_SECONDS", "Credentials", "Gateway", "RedirectingHttpClient", "RetryPolicy"]
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
 # One list request returns the whole ~218-country table: Twilio's maximum page size.
@@ -71,12 +73,38 @@ class Credentials:
         return cls(account_sid=account_sid, username=api_key, password=api_secret)
 
 
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded exponential backoff with jitter for answers that are safe to repeat.
+
+    429/20429 is always retried (Twilio never processes such a request); 5xx answers and lost connections
+    only for idempotent calls (every write here sets absolute values, except creating a subaccount or an
+    API key). ``Retry-After`` is honoured when present. After ``timeout`` seconds in all, the last error is
+    raised, saying how many attempts were made.
+    """
+
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    timeout: float = 60.0
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return retry_after
+        ceiling = min(self.max_delay, self.base_delay * 2**attempt)
+        return random.uniform(ceiling / 2, ceiling)
+
+
+RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
+
+
 class RedirectingHttpClient(TwilioHttpClient):
-    """A ``TwilioHttpClient`` that sends every request to ``base_url`` instead of Twilio's hosts."""
+    """A ``TwilioHttpClient`` that sends every request to ``base_url`` instead of Twilio's hosts, and keeps
+    the last response so the gateway can read headers (``Retry-After``) the library does not surface."""
 
     def __init__(self, base_url: str | None, timeout: float) -> None:
         super().__init__(timeout=timeout)
         self._base = urlsplit(base_url) if base_url else None
+        self.last_response: Response | None = None
 
     def rewrite(self, url: str) -> str:
         if self._base is None:
@@ -96,9 +124,12 @@ class RedirectingHttpClient(TwilioHttpClient):
         timeout: float | None = None,
         allow_redirects: bool = False,
     ) -> Response:
-        return super().request(
+        self.last_response = None
+        response: Response = super().request(
             method, self.rewrite(url), params, data, headers, auth, timeout, allow_redirects
         )
+        self.last_response = response
+        return response
 
 
 def _error_from_body(status: int, text: str) -> tuple[int | None, str, str | None]:
@@ -125,12 +156,16 @@ class Gateway:
         *,
         api_url: str | None = None,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if timeout <= 0:
             raise ValueError("timeout must be positive")
         self.credentials = credentials
         self.api_url = api_url
         self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
         self._local = threading.local()
 
     def __repr__(self) -> str:
@@ -150,7 +185,39 @@ class Gateway:
         return client
 
     # ------------------------------------------------------------------------------------ plumbing
-    def _call(self, method: str, path: str, fn: Callable[[], T]) -> T:
+    def _call(self, method: str, path: str, fn: Callable[[], T], *, idempotent: bool = True) -> T:
+        """Run one library call, retrying what is safe to retry (see :class:`RetryPolicy`)."""
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            try:
+                return self._call_once(method, path, fn)
+            except TwilioApiError as error:
+                if not self._retryable(error, idempotent):
+                    raise
+                elapsed = time.monotonic() - started
+                delay = self.retry.delay(attempt, self._retry_after())
+                attempt += 1
+                if elapsed + delay > self.retry.timeout:
+                    error.message += f" (gave up after {attempt} attempts in {elapsed:.1f}s)"
+                    raise
+                self._sleep(delay)
+
+    @staticmethod
+    def _retryable(error: TwilioApiError, idempotent: bool) -> bool:
+        if isinstance(error, RateLimitedError):
+            return True
+        return idempotent and (isinstance(error, TwilioConnectionError) or error.status in RETRYABLE_STATUSES)
+
+    def _retry_after(self) -> float | None:
+        response = self.client.http_client.last_response
+        value = response.headers.get("Retry-After") if response is not None and response.headers else None
+        try:
+            return max(0.0, float(value)) if value is not None else None
+        except ValueError:
+            return None
+
+    def _call_once(self, method: str, path: str, fn: Callable[[], T]) -> T:
         """Run one library call and translate every failure into this package's exceptions."""
         try:
             return fn()
@@ -217,9 +284,7 @@ class Gateway:
         records = self._call(
             "GET",
             "/v1/DialingPermissions/Countries",
-            lambda: countries.list(
-                page_size=MAX_PAGE_SIZE, **{k: v for k, v in filters.items() if v is not None}
-            ),
+            lambda: countries.list(page_size=MAX_PAGE_SIZE, **{k: v for k, v in filters.items() if v is not None}),
         )
         return [_country(r) for r in records]
 
@@ -243,9 +308,7 @@ class Gateway:
         result = self._call(
             "POST", "/v1/DialingPermissions/BulkCountryUpdates", lambda: bulk.create(update_request=payload)
         )
-        return BulkCountryUpdateResult(
-            update_count=result.update_count or 0, update_request=result.update_request
-        )
+        return BulkCountryUpdateResult(update_count=result.update_count or 0, update_request=result.update_request)
 
     def fetch_dialing_permissions_inheritance(self) -> bool:
         settings = self.client.voice.v1.dialing_permissions.settings()
@@ -253,9 +316,7 @@ class Gateway:
 
     def update_dialing_permissions_inheritance(self, value: bool) -> bool:
         settings = self.client.voice.v1.dialing_permissions.settings()
-        result = self._call(
-            "POST", "/v1/Settings", lambda: settings.update(dialing_permissions_inheritance=value)
-        )
+        result = self._call("POST", "/v1/Settings", lambda: settings.update(dialing_permissions_inheritance=value))
         return bool(result.dialing_permissions_inheritance)
 
     # ------------------------------------------------------------------------------ api 2010
@@ -263,14 +324,10 @@ class Gateway:
         context = self.client.api.v2010.accounts(sid)
         return _account(self._call("GET", f"/2010-04-01/Accounts/{sid}.json", context.fetch))
 
-    def list_accounts(
-        self, *, friendly_name: str | None = None, status: str | None = None
-    ) -> list[AccountRecord]:
+    def list_accounts(self, *, friendly_name: str | None = None, status: str | None = None) -> list[AccountRecord]:
         """The calling account and its subaccounts."""
         accounts = self.client.api.v2010.accounts
-        filters = {
-            k: v for k, v in {"friendly_name": friendly_name, "status": status}.items() if v is not None
-        }
+        filters = {k: v for k, v in {"friendly_name": friendly_name, "status": status}.items() if v is not None}
         records = self._call(
             "GET", "/2010-04-01/Accounts.json", lambda: accounts.list(page_size=MAX_PAGE_SIZE, **filters)
         )
@@ -279,18 +336,14 @@ class Gateway:
     def create_subaccount(self, friendly_name: str | None = None) -> AccountRecord:
         accounts = self.client.api.v2010.accounts
         kwargs = {"friendly_name": friendly_name} if friendly_name is not None else {}
-        return _account(self._call("POST", "/2010-04-01/Accounts.json", lambda: accounts.create(**kwargs)))
-
-    def update_account(
-        self, sid: str, *, friendly_name: str | None = None, status: str | None = None
-    ) -> AccountRecord:
-        context = self.client.api.v2010.accounts(sid)
-        kwargs = {
-            k: v for k, v in {"friendly_name": friendly_name, "status": status}.items() if v is not None
-        }
         return _account(
-            self._call("POST", f"/2010-04-01/Accounts/{sid}.json", lambda: context.update(**kwargs))
+            self._call("POST", "/2010-04-01/Accounts.json", lambda: accounts.create(**kwargs), idempotent=False)
         )
+
+    def update_account(self, sid: str, *, friendly_name: str | None = None, status: str | None = None) -> AccountRecord:
+        context = self.client.api.v2010.accounts(sid)
+        kwargs = {k: v for k, v in {"friendly_name": friendly_name, "status": status}.items() if v is not None}
+        return _account(self._call("POST", f"/2010-04-01/Accounts/{sid}.json", lambda: context.update(**kwargs)))
 
     def create_api_key(self, account_sid: str, friendly_name: str) -> ApiKeyRecord:
         keys = self.client.api.v2010.accounts(account_sid).new_keys
@@ -298,6 +351,7 @@ class Gateway:
             "POST",
             f"/2010-04-01/Accounts/{account_sid}/Keys.json",
             lambda: keys.create(friendly_name=friendly_name),
+            idempotent=False,
         )
         return ApiKeyRecord(sid=key.sid, friendly_name=key.friendly_name or "", secret=key.secret)
 

@@ -164,9 +164,7 @@ class ProviderServer:
         environment.update(env or {})
         environment["PULUMI_PROJECT"] = project
         tests_dir = str(Path(__file__).resolve().parent.parent)
-        environment["PYTHONPATH"] = os.pathsep.join(
-            p for p in (tests_dir, environment.get("PYTHONPATH", "")) if p
-        )
+        environment["PYTHONPATH"] = os.pathsep.join(p for p in (tests_dir, environment.get("PYTHONPATH", "")) if p)
         self.process = subprocess.Popen(
             [sys.executable, "-u", "-m", "pulumi.dynamic", "127.0.0.1:0"],
             cwd=cwd,
@@ -178,9 +176,7 @@ class ProviderServer:
         first = self.process.stdout.readline()
         if not first.strip().isdigit():
             self.process.kill()
-            raise RuntimeError(
-                f"provider server did not print a port: {first!r} {self.process.stderr.read()!r}"
-            )
+            raise RuntimeError(f"provider server did not print a port: {first!r} {self.process.stderr.read()!r}")
         self.port = int(first)
         self._output: list[str] = []
         self._drains = [
@@ -266,26 +262,30 @@ class Engine:
         self.state: dict[str, ResourceState] = {}
         self.calls: list[tuple[str, str]] = []
         self._lock = threading.Lock()
+        self._server_lock = threading.Lock()
         self._server: ProviderServer | None = None
         self._outputs_seen: list[str] = []
 
     # --------------------------------------------------------------------------- server lifecycle
     @property
     def server(self) -> ProviderServer:
-        if self._server is None:
-            self._server = ProviderServer(cwd=self.cwd, project=self.project, env=self.env)
-            self._server.stub.GetPluginInfo(empty_pb2.Empty())
-            args: dict[str, Any] = {
-                key: ({SIG_KEY: SECRET_SIG, "value": value} if key in self.secret_keys else value)
-                for key, value in self.config.items()
-            }
-            response = self._server.stub.Configure(
-                provider_pb2.ConfigureRequest(
-                    variables=self.config, args=to_struct(args), acceptSecrets=True, acceptResources=True
+        # Like the engine, nothing reaches the provider before Configure has answered.
+        with self._server_lock:
+            if self._server is None:
+                server = ProviderServer(cwd=self.cwd, project=self.project, env=self.env)
+                server.stub.GetPluginInfo(empty_pb2.Empty())
+                args: dict[str, Any] = {
+                    key: ({SIG_KEY: SECRET_SIG, "value": value} if key in self.secret_keys else value)
+                    for key, value in self.config.items()
+                }
+                response = server.stub.Configure(
+                    provider_pb2.ConfigureRequest(
+                        variables=self.config, args=to_struct(args), acceptSecrets=True, acceptResources=True
+                    )
                 )
-            )
-            assert not response.acceptSecrets, "dynamic providers refuse secrets; the harness relies on it"
-        return self._server
+                assert not response.acceptSecrets, "dynamic providers refuse secrets; the harness relies on it"
+                self._server = server
+            return self._server
 
     def restart(self) -> None:
         """A new engine run: a fresh provider process (as each `pulumi` command starts one)."""

@@ -223,9 +223,7 @@ class Backend:
         self.accounts[sid] = account
         return account
 
-    def create_api_key(
-        self, account_sid: str, *, kind: KeyKind = "standard", friendly_name: str = ""
-    ) -> ApiKey:
+    def create_api_key(self, account_sid: str, *, kind: KeyKind = "standard", friendly_name: str = "") -> ApiKey:
         with self._lock:
             account = self.accounts[account_sid]
             key = ApiKey(
@@ -334,11 +332,7 @@ class Backend:
 
     def _visible_flags(self, account: Account, iso_code: str) -> Flags:
         source = account
-        if (
-            account.is_subaccount
-            and account.inheritance
-            and self.settings.inheriting_subaccount_reads == "parent"
-        ):
+        if account.is_subaccount and account.inheritance and self.settings.inheriting_subaccount_reads == "parent":
             source = self.accounts[account.owner_account_sid]
         previous = source.previous_flags.get(iso_code)
         if previous is not None and self._clock() < previous[1] + self.settings.propagation_delay_seconds:
@@ -391,17 +385,12 @@ class Backend:
         try:
             entries = json.loads(update_request)
         except ValueError:
-            raise TwilioError.invalid_parameter(
-                "UpdateRequest must be a JSON array of country updates"
-            ) from None
+            raise TwilioError.invalid_parameter("UpdateRequest must be a JSON array of country updates") from None
         if not isinstance(entries, list) or not entries:
-            raise TwilioError.invalid_parameter(
-                "UpdateRequest must be a non-empty JSON array of country updates"
-            )
+            raise TwilioError.invalid_parameter("UpdateRequest must be a non-empty JSON array of country updates")
         if len(entries) > self.settings.bulk_max_entries:
             raise TwilioError.invalid_parameter(
-                f"UpdateRequest holds {len(entries)} entries; "
-                f"at most {self.settings.bulk_max_entries} are allowed"
+                f"UpdateRequest holds {len(entries)} entries; at most {self.settings.bulk_max_entries} are allowed"
             )
         with self._lock:
             account = principal.account
@@ -409,9 +398,7 @@ class Backend:
             for index, entry in enumerate(entries):
                 iso, flags = self._parse_bulk_entry(index, entry, account)
                 if iso in planned:
-                    raise TwilioError.invalid_parameter(
-                        f"UpdateRequest[{index}]: iso_code {iso} appears twice"
-                    )
+                    raise TwilioError.invalid_parameter(f"UpdateRequest[{index}]: iso_code {iso} appears twice")
                 planned[iso] = flags
             if apply:
                 now = self._clock()
@@ -437,15 +424,11 @@ class Backend:
             if name not in entry:
                 if self.settings.bulk_omitted_flag == "reject":
                     raise TwilioError.invalid_parameter(f"{where}: missing {name}")
-                values[name] = (
-                    getattr(current, name) if self.settings.bulk_omitted_flag == "unchanged" else False
-                )
+                values[name] = getattr(current, name) if self.settings.bulk_omitted_flag == "unchanged" else False
                 continue
             parsed = parse_bool(entry[name])
             if parsed is None:
-                raise TwilioError.invalid_parameter(
-                    f"{where}: {name} must be true or false, not {entry[name]!r}"
-                )
+                raise TwilioError.invalid_parameter(f"{where}: {name} must be true or false, not {entry[name]!r}")
             values[name] = parsed
         return country.iso_code, Flags(**values)
 
@@ -472,7 +455,8 @@ class Backend:
                 )
             if apply:
                 account.inheritance = parsed
-            return parsed if apply else account.inheritance
+            # Under "accept_not_apply" the answer claims the requested value, as a lost write would.
+            return parsed
 
     # ---------------------------------------------------------------------------------------- accounts
     def _visible_account(self, principal: Principal, sid: str, path: str) -> Account:
@@ -486,13 +470,9 @@ class Backend:
             raise TwilioError.permission_denied("Standard API keys may not manage subaccounts")
         return account
 
-    def list_accounts(
-        self, principal: Principal, friendly_name: str | None, status: str | None
-    ) -> list[Account]:
+    def list_accounts(self, principal: Principal, friendly_name: str | None, status: str | None) -> list[Account]:
         if status is not None and status not in ACCOUNT_STATUSES:
-            raise TwilioError.accounts_resource(
-                f"Status must be one of active, suspended, closed, not {status!r}"
-            )
+            raise TwilioError.accounts_resource(f"Status must be one of active, suspended, closed, not {status!r}")
         with self._lock:
             caller = principal.account
             if caller.sid != caller.owner_account_sid or principal.may_manage_accounts:
@@ -564,13 +544,9 @@ class Backend:
                 raise TwilioError(400, 21479, "The subaccount is closed and can not be re-opened")
             if new_status is not None and new_status != account.status:
                 if not account.is_subaccount:
-                    raise TwilioError.accounts_resource(
-                        "The status of a main account can not be changed here"
-                    )
+                    raise TwilioError.accounts_resource("The status of a main account can not be changed here")
                 if principal.account.sid != account.owner_account_sid:
-                    raise TwilioError.permission_denied(
-                        "Only the parent account may change a subaccount's status"
-                    )
+                    raise TwilioError.permission_denied("Only the parent account may change a subaccount's status")
                 parent = self.accounts[account.owner_account_sid]
                 if new_status == "active" and parent.status != "active":
                     raise TwilioError(400, 21476, "The parent account is suspended")

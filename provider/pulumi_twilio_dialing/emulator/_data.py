@@ -33,8 +33,7 @@ def countries() -> dict[str, Country]:
     entries = _load("countries.json")["countries"]
     assert isinstance(entries, list)
     return {
-        e["iso_code"]: Country(e["iso_code"], e["name"], e["continent"], tuple(e["country_codes"]))
-        for e in entries
+        e["iso_code"]: Country(e["iso_code"], e["name"], e["continent"], tuple(e["country_codes"])) for e in entries
     }
 
 

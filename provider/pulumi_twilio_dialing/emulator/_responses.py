@@ -84,9 +84,7 @@ class PageSlice:
 
     @classmethod
     def of(cls, request: PageRequest, total: int) -> PageSlice:
-        offset = (
-            decode_page_token(request.page_token) if request.page_token else request.page * request.page_size
-        )
+        offset = decode_page_token(request.page_token) if request.page_token else request.page * request.page_size
         return cls(offset=offset, page=request.page, page_size=request.page_size, total=total)
 
     def items(self, rows: Sequence[Any]) -> Sequence[Any]:
@@ -140,18 +138,14 @@ def v1_page_body(
             "first_page_url": base + _page_query(filters, window.page_size, 0, None),
             "key": key,
             "next_page_url": (
-                base
-                + _page_query(filters, window.page_size, window.page + 1, window.offset + window.page_size)
+                base + _page_query(filters, window.page_size, window.page + 1, window.offset + window.page_size)
                 if window.has_next
                 else None
             ),
             "page": window.page,
             "page_size": window.page_size,
             "previous_page_url": (
-                base
-                + _page_query(
-                    filters, window.page_size, window.page - 1, max(window.offset - window.page_size, 0)
-                )
+                base + _page_query(filters, window.page_size, window.page - 1, max(window.offset - window.page_size, 0))
                 if window.has_previous
                 else None
             ),
@@ -177,10 +171,7 @@ def accounts_page_body(
         "page": window.page,
         "page_size": window.page_size,
         "previous_page_uri": (
-            base
-            + _page_query(
-                filters, window.page_size, window.page - 1, max(window.offset - window.page_size, 0)
-            )
+            base + _page_query(filters, window.page_size, window.page - 1, max(window.offset - window.page_size, 0))
             if window.has_previous
             else None
         ),

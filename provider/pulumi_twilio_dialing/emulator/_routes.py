@@ -94,9 +94,7 @@ def _standard_headers(request_id: str, started: float, concurrent: int) -> dict[
     }
 
 
-def twilio_endpoint(
-    backend: Backend, handlers: Mapping[str, Handler]
-) -> Callable[[Request], Awaitable[Response]]:
+def twilio_endpoint(backend: Backend, handlers: Mapping[str, Handler]) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         started = time.perf_counter()
         request_id = wire.new_request_id()
@@ -122,9 +120,7 @@ def twilio_endpoint(
                 handler = handlers.get(method)
                 if handler is None:
                     raise TwilioError.method_not_allowed(method, path)
-                call = Call(
-                    backend, principal, path, request.path_params, query, form, not decision.accept_not_apply
-                )
+                call = Call(backend, principal, path, request.path_params, query, form, not decision.accept_not_apply)
                 payload, status = handler(call)
             response = wire.json_response(payload, status, _standard_headers(request_id, started, concurrent))
             if decision.drop:
@@ -250,9 +246,7 @@ def _include_token(call: Call) -> bool:
 
 def list_accounts(call: Call) -> tuple[dict[str, Any], int]:
     page = _page_request(call.query)
-    accounts = call.backend.list_accounts(
-        call.principal, call.query.get("FriendlyName"), call.query.get("Status")
-    )
+    accounts = call.backend.list_accounts(call.principal, call.query.get("FriendlyName"), call.query.get("Status"))
     window = wire.PageSlice.of(page, len(accounts))
     filters = [(p, call.query[p]) for p in ("FriendlyName", "Status") if p in call.query]
     items = [wire.account_body(a, include_auth_token=_include_token(call)) for a in window.items(accounts)]
@@ -282,9 +276,7 @@ def update_account(call: Call) -> tuple[dict[str, Any], int]:
 
 
 def create_key(call: Call) -> tuple[dict[str, Any], int]:
-    key = call.backend.create_key(
-        call.principal, call.path_params["sid"], call.path, call.form.get("FriendlyName")
-    )
+    key = call.backend.create_key(call.principal, call.path_params["sid"], call.path, call.form.get("FriendlyName"))
     return wire.key_body(key), 201
 
 
@@ -342,9 +334,7 @@ def _control_routes(backend: Backend) -> list[Route]:
         if parent is None:
             account = backend.create_main_account(**data)
         else:
-            account = backend.create_subaccount(
-                Principal(backend.accounts[parent]), data.get("friendly_name")
-            )
+            account = backend.create_subaccount(Principal(backend.accounts[parent]), data.get("friendly_name"))
         return {
             "sid": account.sid,
             "auth_token": account.auth_token,

@@ -34,9 +34,7 @@ class Emulator:
         main_auth_token: str | None = None,
     ) -> None:
         self.backend = Backend(settings)
-        self.main_account: Account = self.backend.create_main_account(
-            sid=main_account_sid, auth_token=main_auth_token
-        )
+        self.main_account: Account = self.backend.create_main_account(sid=main_account_sid, auth_token=main_auth_token)
         self._host = host
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
