@@ -19,14 +19,17 @@ from pulumi_twilio_dialing import (
     TwilioConnectionError,
     resolve_api_url,
 )
-from pulumi_twilio_dialing._gateway import DEFAULT_TIMEOUT_SECONDS, RedirectingHttpClient
+from pulumi_twilio_dialing._gateway import DEFAULT_TIMEOUT_SECONDS, RedirectingHttpClient, RetryPolicy
 from pulumi_twilio_dialing.emulator import Fault
 
 
 @pytest.fixture
 def gateway(twilio_emulator) -> Gateway:
+    """A gateway that does not retry, so each failure surfaces as it is translated."""
     main = twilio_emulator.main_account
-    return Gateway(Credentials.auth_token(main.sid, main.auth_token), api_url=twilio_emulator.url)
+    return Gateway(
+        Credentials.auth_token(main.sid, main.auth_token), api_url=twilio_emulator.url, retry=RetryPolicy(timeout=0.01)
+    )
 
 
 def test_rewrite_keeps_path_and_query_and_changes_scheme_and_host():
@@ -43,7 +46,12 @@ def test_rewrite_keeps_path_and_query_and_changes_scheme_and_host():
 def test_a_timeout_is_always_set_and_enforced(twilio_emulator, gateway):
     assert gateway.client.http_client.timeout == DEFAULT_TIMEOUT_SECONDS
     main = twilio_emulator.main_account
-    impatient = Gateway(Credentials.auth_token(main.sid, main.auth_token), api_url=twilio_emulator.url, timeout=0.3)
+    impatient = Gateway(
+        Credentials.auth_token(main.sid, main.auth_token),
+        api_url=twilio_emulator.url,
+        timeout=0.3,
+        retry=RetryPolicy(timeout=0.01),  # no second attempt
+    )
     twilio_emulator.backend.faults.add(Fault("latency", count=1, seconds=2))
     started = time.perf_counter()
     with pytest.raises(TwilioConnectionError, match="ReadTimeout"):
@@ -51,6 +59,51 @@ def test_a_timeout_is_always_set_and_enforced(twilio_emulator, gateway):
     assert time.perf_counter() - started < 1.5
     with pytest.raises(ValueError, match="positive"):
         Gateway(Credentials.auth_token(main.sid, main.auth_token), timeout=0)
+
+
+def _recording_gateway(emulator, **kwargs):
+    main = emulator.main_account
+    sleeps: list[float] = []
+    gateway = Gateway(
+        Credentials.auth_token(main.sid, main.auth_token), api_url=emulator.url, sleep=sleeps.append, **kwargs
+    )
+    return gateway, sleeps
+
+
+def test_retries_back_off_and_honour_retry_after(twilio_emulator):
+    gateway, sleeps = _recording_gateway(twilio_emulator, retry=RetryPolicy(base_delay=0.1, max_delay=0.4))
+    twilio_emulator.backend.faults.add(Fault("error", count=4, status=429))
+    assert gateway.fetch_country("US").iso_code == "US"
+    assert len(sleeps) == 4
+    for attempt, delay in enumerate(sleeps):  # exponential, capped, with jitter in the upper half
+        ceiling = min(0.4, 0.1 * 2**attempt)
+        assert ceiling / 2 <= delay <= ceiling
+    twilio_emulator.settings.retry_after_seconds = 2
+    twilio_emulator.backend.faults.add(Fault("error", count=1, status=429))
+    gateway.fetch_country("US")
+    assert sleeps[-1] == 2.0
+
+
+def test_5xx_and_dropped_connections_are_retried_only_when_idempotent(twilio_emulator):
+    gateway, sleeps = _recording_gateway(twilio_emulator)
+    twilio_emulator.backend.faults.add(Fault("error", count=1, status=503))
+    assert gateway.fetch_dialing_permissions_inheritance() is False
+    twilio_emulator.backend.faults.add(Fault("drop", count=1))
+    assert gateway.fetch_dialing_permissions_inheritance() is False
+    assert len(sleeps) == 2
+    twilio_emulator.backend.faults.add(Fault("error", count=1, status=503, method="POST"))
+    with pytest.raises(TwilioApiError):
+        gateway.create_subaccount("once")  # creating twice would be worse than failing
+    assert len(twilio_emulator.backend.accounts) == 1
+    twilio_emulator.backend.faults.add(Fault("error", count=1, status=429, method="POST"))
+    assert gateway.create_subaccount("once").friendly_name == "once"  # a 429 was never processed
+
+
+def test_retries_stop_at_the_time_bound(twilio_emulator):
+    gateway, _ = _recording_gateway(twilio_emulator, retry=RetryPolicy(base_delay=10, timeout=5))
+    twilio_emulator.backend.faults.add(Fault("error", count=3, status=429))
+    with pytest.raises(RateLimitedError, match=r"gave up after 1 attempts"):
+        gateway.fetch_country("US")
 
 
 def test_whole_table_in_one_request(twilio_emulator, gateway):
@@ -127,10 +180,16 @@ def test_connection_refused_is_a_connection_error():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    gateway = Gateway(Credentials.auth_token("AC" + "0" * 32, "t"), api_url=f"http://127.0.0.1:{port}")
+    gateway = Gateway(
+        Credentials.auth_token("AC" + "0" * 32, "t"),
+        api_url=f"http://127.0.0.1:{port}",
+        retry=RetryPolicy(base_delay=0.01, max_delay=0.05, timeout=0.3),
+    )
     with pytest.raises(TwilioConnectionError) as refused:
         gateway.fetch_dialing_permissions_inheritance()
-    assert refused.value.method == "GET" and refused.value.path == "/v1/Settings"
+    assert refused.value.method == "GET"
+    assert refused.value.path == "/v1/Settings"
+    assert "gave up after" in str(refused.value)  # retried, then stopped at the bound
 
 
 def test_each_thread_gets_its_own_client_and_concurrent_calls_work(twilio_emulator, gateway):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,13 +20,18 @@ PACKAGE_API = [
     "ConfigurationError",
     "CountryPermissionUpdate",
     "Credentials",
+    "DialingPermissionCountry",
+    "DialingPermissionCountryArgs",
     "DialingPermissionsCountry",
     "Gateway",
     "NotFoundError",
     "RateLimitedError",
+    "SubaccountInheritance",
+    "SubaccountInheritanceArgs",
     "TwilioApiError",
     "TwilioConnectionError",
     "TwilioDialingError",
+    "WriteNotAppliedError",
     "__version__",
     "resolve_api_url",
 ]
@@ -50,7 +56,8 @@ def test_package_api_is_pinned():
     # (pytest adds "@py_builtins"-style names to modules it rewrites: not identifiers, not API)
     public = {n for n in dir(pulumi_twilio_dialing) if n.isidentifier() and not n.startswith("_")}
     exported = set(pulumi_twilio_dialing.__all__)
-    assert public - exported <= {"emulator", "pytest_plugin"}, public - exported
+    modules = {"emulator", "pytest_plugin", "dialing_permission_country", "subaccount_inheritance"}
+    assert public - exported <= modules, public - exported
 
 
 def test_emulator_api_is_pinned():
@@ -68,9 +75,10 @@ def test_one_exception_hierarchy():
         TwilioApiError,
         TwilioConnectionError,
         TwilioDialingError,
+        WriteNotAppliedError,
     )
 
-    for error in (ConfigurationError, TwilioApiError):
+    for error in (ConfigurationError, TwilioApiError, WriteNotAppliedError):
         assert issubclass(error, TwilioDialingError)
     for error in (AuthenticationError, NotFoundError, RateLimitedError, TwilioConnectionError):
         assert issubclass(error, TwilioApiError)
@@ -84,3 +92,16 @@ def test_importing_the_package_does_not_import_the_emulator_stack():
     code = "import sys, pulumi_twilio_dialing; print('starlette' in sys.modules, 'uvicorn' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False False"
+
+
+def test_resource_args_document_every_input():
+    import dataclasses
+    import inspect
+
+    from pulumi_twilio_dialing import DialingPermissionCountryArgs, SubaccountInheritanceArgs
+
+    for args in (DialingPermissionCountryArgs, SubaccountInheritanceArgs):
+        source = inspect.getsource(args)
+        for field in dataclasses.fields(args):
+            # an attribute docstring right after each field: what editors show on hover
+            assert re.search(rf"\n    {field.name}: [^\n]+\n    \"\"\"", source), f"{args.__name__}.{field.name}"
