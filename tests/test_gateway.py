@@ -100,7 +100,8 @@ def test_5xx_and_dropped_connections_are_retried_only_when_idempotent(twilio_emu
 
 
 def test_retries_stop_at_the_time_bound(twilio_emulator):
-    gateway, _ = _recording_gateway(twilio_emulator, retry=RetryPolicy(base_delay=10, timeout=5))
+    # the first backoff (5 to 10 s) alone would pass the 5 s bound
+    gateway, _ = _recording_gateway(twilio_emulator, retry=RetryPolicy(base_delay=10, max_delay=20, timeout=5))
     twilio_emulator.backend.faults.add(Fault("error", count=3, status=429))
     with pytest.raises(RateLimitedError, match=r"gave up after 1 attempts"):
         gateway.fetch_country("US")

@@ -45,14 +45,22 @@ def test_full_lifecycle_with_parent_credentials(twilio_emulator, stack):
     assert engine.preview(off).kinds() == {"inheritance": "same"}
 
     backend.set_inheritance(sub, True)  # drift
-    assert requests_made(twilio_emulator, engine.refresh) == [("GET", SETTINGS)]
+    # refresh is a new command, so a new provider process: it reads the subaccount's credentials again
+    assert requests_made(twilio_emulator, engine.refresh) == [
+        ("GET", f"/2010-04-01/Accounts/{sub}.json"),
+        ("GET", SETTINGS),
+    ]
     assert engine.state["inheritance"].outputs["dialing_permissions_inheritance"] is True
     assert engine.preview(off).kinds() == {"inheritance": "update"}
     engine.up(off)
     assert backend.accounts[sub].inheritance is False
 
     on = inheritance(account_sid=sub, dialing_permissions_inheritance=True)
-    assert requests_made(twilio_emulator, lambda: engine.up(on)) == [("POST", SETTINGS), ("GET", SETTINGS)]
+    assert requests_made(twilio_emulator, lambda: engine.up(on)) == [
+        ("GET", f"/2010-04-01/Accounts/{sub}.json"),
+        ("POST", SETTINGS),
+        ("GET", SETTINGS),
+    ]
     assert backend.accounts[sub].inheritance is True
     engine.up(off)
 

@@ -287,10 +287,6 @@ class Engine:
                 self._server = server
             return self._server
 
-    def restart(self) -> None:
-        """A new engine run: a fresh provider process (as each `pulumi` command starts one)."""
-        self.close()
-
     def close(self) -> None:
         if self._server is not None:
             self._outputs_seen.append(self._server.output)
@@ -337,11 +333,22 @@ class Engine:
 
     def preview(self, program: Callable[[], Any]) -> Plan:
         """``pulumi preview``: Check and Diff only; state is untouched."""
-        return self._deploy(program, preview=True)
+        with self._command():
+            return self._deploy(program, preview=True)
 
     def up(self, program: Callable[[], Any]) -> Plan:
         """``pulumi up``: converge state to the program, deleting what it no longer registers."""
-        return self._deploy(program, preview=False)
+        with self._command():
+            return self._deploy(program, preview=False)
+
+    @contextmanager
+    def _command(self) -> Iterator[None]:
+        # Every `pulumi` command starts its own provider process; so does every operation here, so nothing
+        # a provider keeps in memory (caches, derived credentials) outlives a command by accident.
+        try:
+            yield
+        finally:
+            self.close()
 
     def _deploy(self, program: Callable[[], Any], *, preview: bool) -> Plan:
         registrations = self.registrations(program, preview=preview)
@@ -496,6 +503,10 @@ class Engine:
 
     def refresh(self) -> Plan:
         """``pulumi refresh``: Read every resource with its old outputs and inputs; an empty id means gone."""
+        with self._command():
+            return self._refresh()
+
+    def _refresh(self) -> Plan:
         plan = Plan({})
         for name, state in list(self.state.items()):
             read = self._rpc(
@@ -525,6 +536,10 @@ class Engine:
 
     def destroy(self) -> Plan:
         """``pulumi destroy``: Delete every resource, last created first."""
+        with self._command():
+            return self._destroy()
+
+    def _destroy(self) -> Plan:
         plan = Plan({})
         for name in reversed(list(self.state)):
             self._delete(self.state[name])
