@@ -13,26 +13,40 @@ import pulumi_twilio_dialing.emulator
 PACKAGE_API = [
     "API_URL_CONFIG_KEY",
     "API_URL_ENV",
+    "UNCHANGED",
     "AccountRecord",
     "ApiKeyRecord",
     "AuthenticationError",
     "BulkCountryUpdateResult",
     "ConfigurationError",
     "CountryPermissionUpdate",
+    "CountryPermissionsArgs",
     "Credentials",
     "DialingPermissionCountry",
     "DialingPermissionCountryArgs",
+    "DialingPermissions",
+    "DialingPermissionsArgs",
     "DialingPermissionsCountry",
     "Gateway",
     "NotFoundError",
+    "PartialWriteError",
     "RateLimitedError",
+    "Subaccount",
+    "SubaccountArgs",
     "SubaccountInheritance",
     "SubaccountInheritanceArgs",
+    "TenantDialingPolicy",
+    "TenantDialingPolicyArgs",
     "TwilioApiError",
     "TwilioConnectionError",
     "TwilioDialingError",
+    "UnknownCountryError",
     "WriteNotAppliedError",
     "__version__",
+    "get_countries",
+    "get_country",
+    "get_high_risk_special_prefixes",
+    "get_subaccounts",
     "resolve_api_url",
 ]
 
@@ -56,7 +70,15 @@ def test_package_api_is_pinned():
     # (pytest adds "@py_builtins"-style names to modules it rewrites: not identifiers, not API)
     public = {n for n in dir(pulumi_twilio_dialing) if n.isidentifier() and not n.startswith("_")}
     exported = set(pulumi_twilio_dialing.__all__)
-    modules = {"emulator", "pytest_plugin", "dialing_permission_country", "subaccount_inheritance"}
+    modules = {
+        "emulator",
+        "pytest_plugin",
+        "dialing_permission_country",
+        "dialing_permissions",
+        "subaccount",
+        "subaccount_inheritance",
+        "tenant",
+    }
     assert public - exported <= modules, public - exported
 
 
@@ -71,14 +93,16 @@ def test_one_exception_hierarchy():
         AuthenticationError,
         ConfigurationError,
         NotFoundError,
+        PartialWriteError,
         RateLimitedError,
         TwilioApiError,
         TwilioConnectionError,
         TwilioDialingError,
+        UnknownCountryError,
         WriteNotAppliedError,
     )
 
-    for error in (ConfigurationError, TwilioApiError, WriteNotAppliedError):
+    for error in (ConfigurationError, TwilioApiError, WriteNotAppliedError, PartialWriteError, UnknownCountryError):
         assert issubclass(error, TwilioDialingError)
     for error in (AuthenticationError, NotFoundError, RateLimitedError, TwilioConnectionError):
         assert issubclass(error, TwilioApiError)
@@ -98,9 +122,23 @@ def test_resource_args_document_every_input():
     import dataclasses
     import inspect
 
-    from pulumi_twilio_dialing import DialingPermissionCountryArgs, SubaccountInheritanceArgs
+    from pulumi_twilio_dialing import (
+        CountryPermissionsArgs,
+        DialingPermissionCountryArgs,
+        DialingPermissionsArgs,
+        SubaccountArgs,
+        SubaccountInheritanceArgs,
+        TenantDialingPolicyArgs,
+    )
 
-    for args in (DialingPermissionCountryArgs, SubaccountInheritanceArgs):
+    for args in (
+        DialingPermissionCountryArgs,
+        SubaccountInheritanceArgs,
+        DialingPermissionsArgs,
+        CountryPermissionsArgs,
+        SubaccountArgs,
+        TenantDialingPolicyArgs,
+    ):
         source = inspect.getsource(args)
         for field in dataclasses.fields(args):
             # an attribute docstring right after each field: what editors show on hover

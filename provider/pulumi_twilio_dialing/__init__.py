@@ -10,12 +10,15 @@ from ._exceptions import (
     AuthenticationError,
     ConfigurationError,
     NotFoundError,
+    PartialWriteError,
     RateLimitedError,
     TwilioApiError,
     TwilioConnectionError,
     TwilioDialingError,
+    UnknownCountryError,
     WriteNotAppliedError,
 )
+from ._functions import get_countries, get_country, get_high_risk_special_prefixes, get_subaccounts
 from ._gateway import Credentials, Gateway
 from ._models import (
     AccountRecord,
@@ -25,32 +28,49 @@ from ._models import (
     DialingPermissionsCountry,
 )
 from .dialing_permission_country import DialingPermissionCountry, DialingPermissionCountryArgs
+from .dialing_permissions import UNCHANGED, CountryPermissionsArgs, DialingPermissions, DialingPermissionsArgs
+from .subaccount import Subaccount, SubaccountArgs
 from .subaccount_inheritance import SubaccountInheritance, SubaccountInheritanceArgs
+from .tenant import TenantDialingPolicy, TenantDialingPolicyArgs
 
 __version__ = "0.1.0"
 
 __all__ = [
     "API_URL_CONFIG_KEY",
     "API_URL_ENV",
+    "UNCHANGED",
     "AccountRecord",
     "ApiKeyRecord",
     "AuthenticationError",
     "BulkCountryUpdateResult",
     "ConfigurationError",
     "CountryPermissionUpdate",
+    "CountryPermissionsArgs",
     "Credentials",
     "DialingPermissionCountry",
     "DialingPermissionCountryArgs",
+    "DialingPermissions",
+    "DialingPermissionsArgs",
     "DialingPermissionsCountry",
     "Gateway",
     "NotFoundError",
+    "PartialWriteError",
     "RateLimitedError",
+    "Subaccount",
+    "SubaccountArgs",
     "SubaccountInheritance",
     "SubaccountInheritanceArgs",
+    "TenantDialingPolicy",
+    "TenantDialingPolicyArgs",
     "TwilioApiError",
     "TwilioConnectionError",
     "TwilioDialingError",
+    "UnknownCountryError",
     "WriteNotAppliedError",
     "__version__",
+    "get_countries",
+    "get_country",
+    "get_high_risk_special_prefixes",
+    "get_subaccounts",
     "resolve_api_url",
 ]

@@ -5,6 +5,8 @@ Every error this package raises on purpose derives from :class:`TwilioDialingErr
     TwilioDialingError
     ├── ConfigurationError      bad or missing configuration (credentials, API URL), found before any request
     ├── WriteNotAppliedError    Twilio accepted a write but reading back shows it did not take
+    ├── PartialWriteError       a change spread over several requests failed part-way (says what was applied)
+    ├── UnknownCountryError     an ISO code that Twilio's country list for the account does not have
     └── TwilioApiError          Twilio answered with an error status (carries Twilio's own code)
         ├── AuthenticationError     20003: credentials refused for the account named
         ├── NotFoundError           20404: the resource does not exist
@@ -20,10 +22,12 @@ __all__ = [
     "AuthenticationError",
     "ConfigurationError",
     "NotFoundError",
+    "PartialWriteError",
     "RateLimitedError",
     "TwilioApiError",
     "TwilioConnectionError",
     "TwilioDialingError",
+    "UnknownCountryError",
     "WriteNotAppliedError",
 ]
 
@@ -43,6 +47,26 @@ class WriteNotAppliedError(TwilioDialingError):
     def __init__(self, message: str, mismatches: dict[str, tuple[object, object]]) -> None:
         super().__init__(message)
         self.mismatches = mismatches
+
+
+class PartialWriteError(TwilioDialingError):
+    """A change written in several BulkCountryUpdates requests failed part-way. ``applied`` lists the ISO
+    codes written before the failure, ``not_applied`` the rest; ``cause`` is the error that stopped it.
+    Every write sets absolute values, so running the same change again finishes it."""
+
+    def __init__(self, message: str, applied: list[str], not_applied: list[str], cause: TwilioDialingError) -> None:
+        super().__init__(message)
+        self.applied = applied
+        self.not_applied = not_applied
+        self.cause = cause
+
+
+class UnknownCountryError(TwilioDialingError):
+    """ISO codes that Twilio's Dialing Permissions country list (for that account) does not have."""
+
+    def __init__(self, message: str, iso_codes: list[str]) -> None:
+        super().__init__(message)
+        self.iso_codes = iso_codes
 
 
 class TwilioApiError(TwilioDialingError):

@@ -9,12 +9,22 @@ from typing import Annotated, Any, TypeVar
 
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, ResourceProvider
 from pulumi.output import Unknown
-from pydantic import AfterValidator, BaseModel, StrictStr, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, StrictStr, ValidationError
 
+from ._exceptions import ConfigurationError
 from ._iso3166 import ISO_3166_ALPHA_2, NOT_TWILIO_CODES
+from ._permissions import FLAG_NAMES
 from ._session import ACCOUNT_SID_PATTERN, Session
 
-__all__ = ["AccountSid", "DialingProvider", "IsoCode", "check_inputs", "has_unknowns", "is_unknown"]
+__all__ = [
+    "AccountSid",
+    "DialingProvider",
+    "FlagSetting",
+    "IsoCode",
+    "check_inputs",
+    "has_unknowns",
+    "is_unknown",
+]
 
 PROVIDER_KEY = "__provider"
 M = TypeVar("M", bound=BaseModel)
@@ -59,8 +69,16 @@ def _account_sid(value: str) -> str:
     return value
 
 
+def _flag_setting(value: Any) -> bool | str:
+    if isinstance(value, bool) or value == "unchanged":
+        return value  # type: ignore[no-any-return]
+    raise ValueError('must be true, false or "unchanged"')
+
+
 IsoCode = Annotated[StrictStr, AfterValidator(_iso_code)]
 AccountSid = Annotated[StrictStr, AfterValidator(_account_sid)]
+FlagSetting = Annotated[bool | str, BeforeValidator(_flag_setting)]
+"""true, false, or "unchanged" (leave the flag as Twilio has it)."""
 
 
 def _shown(value: Any) -> str:
@@ -70,23 +88,39 @@ def _shown(value: Any) -> str:
     return "null" if value is None else repr(value)
 
 
+def _at(raw: Any, path: tuple[Any, ...]) -> Any:
+    for part in path:
+        if not isinstance(raw, dict) or part not in raw:
+            return None
+        raw = raw[part]
+    return raw
+
+
 def _failure(model: type[BaseModel], resource: str, error: Any, raw: dict[str, Any]) -> CheckFailure:
-    field = str(error["loc"][0]) if error["loc"] else ""
-    value = raw.get(field)
+    # pydantic marks an error in a dict key with "[key]" after the key itself
+    loc = tuple(p for p in error["loc"] if p != "[key]")
+    field = ".".join(str(p) for p in loc)
+    value = _at(raw, loc)
     kind = error["type"]
     if kind == "extra_forbidden":
-        known = ", ".join(model.model_fields)
-        reason = f"{field!r} is not an input of {resource}; its inputs are: {known}"
+        if len(loc) == 1:
+            reason = f"{field!r} is not an input of {resource}; its inputs are: {', '.join(model.model_fields)}"
+        else:
+            reason = f"{field!r} is not a known key; use {', '.join(repr(f) for f in FLAG_NAMES)}"
     elif kind == "missing":
         reason = f"{field} is required"
     elif kind in ("bool_type", "bool_parsing"):
         reason = f"{field} must be true or false, got {_shown(value)}"
     elif kind == "string_type":
         reason = f"{field} must be a string, got {_shown(value)}"
+    elif kind in ("dict_type", "model_type", "model_attributes_type"):
+        reason = f"{field} must be an object, got {_shown(value)}"
     elif kind == "literal_error":
         reason = f"{field} must be one of {error['ctx']['expected']}, got {_shown(value)}"
     elif kind == "value_error":
-        reason = str(error["ctx"]["error"])
+        message = str(error["ctx"]["error"])
+        # validators that cannot know where they are say only "must ...": give them their place and value
+        reason = f"{field} {message}, got {_shown(value)}" if message.startswith("must") else message
     else:
         reason = f"{field}: {error['msg']} (got {_shown(value)})"
     return CheckFailure(field, reason)
@@ -136,10 +170,19 @@ class DialingProvider(ResourceProvider):
         pass
 
     def configure(self, req: ConfigureRequest) -> None:
-        self._session = Session(req.config)
+        self._session = Session.shared(req.config)
+
+    def account_key(self, account_sid: str | None) -> str:
+        """The account a resource acts on, for messages and claims, without needing credentials."""
+        if account_sid:
+            return account_sid
+        try:
+            return self.session.configured_account_sid or "the configured account"
+        except ConfigurationError:
+            return "the configured account"
 
     @property
     def session(self) -> Session:
         if self._session is None:  # used outside the provider server: environment only
-            self._session = Session({})
+            self._session = Session.shared({})
         return self._session

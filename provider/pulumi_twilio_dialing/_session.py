@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from ._config import resolve_api_url
 from ._exceptions import AuthenticationError, ConfigurationError, NotFoundError
-from ._gateway import DEFAULT_TIMEOUT_SECONDS, Credentials, Gateway, RetryPolicy
+from ._gateway import DEFAULT_TIMEOUT_SECONDS, MAX_PAGE_SIZE, Credentials, Gateway, RetryPolicy
 
 __all__ = ["ACCOUNT_SID_PATTERN", "ConfigSource", "ProviderSettings", "Session", "resolve_credentials"]
 
@@ -94,6 +94,25 @@ def _positive_float(config: ConfigSource, key: str, default: float) -> float:
     return value
 
 
+DEFAULT_BULK_CHUNK_SIZE = 100
+
+
+def _chunk_size(config: ConfigSource) -> int:
+    raw = config.get("twilio-dialing:bulkChunkSize")
+    if raw is None or raw == "":
+        return DEFAULT_BULK_CHUNK_SIZE
+    try:
+        value = int(str(raw))
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_PAGE_SIZE:
+        raise ConfigurationError(
+            f"twilio-dialing:bulkChunkSize is {raw!r}; set it to a whole number of countries per "
+            f"BulkCountryUpdates request from 1 to {MAX_PAGE_SIZE} (default {DEFAULT_BULK_CHUNK_SIZE})"
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class ProviderSettings:
     """Everything the provider reads from stack config ``twilio-dialing:*`` (secrets excluded)."""
@@ -101,6 +120,7 @@ class ProviderSettings:
     api_url: str | None
     request_timeout: float
     retry: RetryPolicy
+    bulk_chunk_size: int = DEFAULT_BULK_CHUNK_SIZE
 
     @classmethod
     def from_config(cls, config: ConfigSource, environ: Mapping[str, str] | None = None) -> ProviderSettings:
@@ -111,7 +131,24 @@ class ProviderSettings:
                 base_delay=_positive_float(config, "twilio-dialing:retryBaseDelay", RetryPolicy.base_delay),
                 timeout=_positive_float(config, "twilio-dialing:retryTimeout", RetryPolicy.timeout),
             ),
+            bulk_chunk_size=_chunk_size(config),
         )
+
+
+# Every config key a Session depends on: sessions built from equal values are shared.
+SESSION_KEYS = (
+    ACCOUNT_SID[0],
+    AUTH_TOKEN[0],
+    API_KEY[0],
+    API_SECRET[0],
+    "twilio-dialing:apiUrl",
+    "twilio-dialing:requestTimeout",
+    "twilio-dialing:retryBaseDelay",
+    "twilio-dialing:retryTimeout",
+    "twilio-dialing:bulkChunkSize",
+)
+_SHARED: dict[tuple[object, ...], Session] = {}
+_SHARED_LOCK = threading.Lock()
 
 
 class Session:
@@ -130,6 +167,17 @@ class Session:
         self._gateways: dict[str, Gateway] = {}
         self._main: Gateway | None = None
         self.settings = ProviderSettings.from_config(self._config, self._environ)
+
+    @classmethod
+    def shared(cls, config: ConfigSource) -> Session:
+        """The process's session for this config: every provider type (and the program-side functions)
+        then shares one set of gateways, so a subaccount's credentials are read once per process."""
+        key = tuple(config.get(k) for k in SESSION_KEYS)
+        with _SHARED_LOCK:
+            session = _SHARED.get(key)
+            if session is None:
+                session = _SHARED[key] = cls(config)
+            return session
 
     def __getstate__(self) -> dict[str, object]:
         raise TypeError("a Session holds credentials and must never be pickled")

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 from pydantic import BaseModel, ConfigDict, StrictBool
 
-from ._exceptions import NotFoundError
+from ._claims import claim, identify
+from ._exceptions import NotFoundError, UnknownCountryError
 from ._gateway import Gateway
 from ._models import DialingPermissionsCountry
 from ._permissions import FLAG_NAMES, Flags, flags_of, write_and_verify
@@ -65,7 +66,17 @@ class DialingPermissionCountryProvider(DialingProvider):
     """Maps the resource's lifecycle onto ``/v1/DialingPermissions`` of the target account."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return check_inputs(DialingPermissionCountryInputs, "DialingPermissionCountry", news)
+        result = check_inputs(DialingPermissionCountryInputs, "DialingPermissionCountry", news)
+        if result.failures or has_unknowns(result.inputs, ("iso_code", "account_sid")):
+            return result
+        iso = result.inputs["iso_code"]
+        conflict = claim(
+            self.account_key(result.inputs.get("account_sid")),
+            [iso],
+            f"DialingPermissionCountry (iso_code {iso})",
+            identify("DialingPermissionCountry", result.inputs),
+        )
+        return CheckResult(result.inputs, [CheckFailure("iso_code", conflict)] if conflict else [])
 
     def _account(self, props: dict[str, Any], fallback: str | None = None) -> str | None:
         return props.get("account_sid") or self.session.configured_account_sid or fallback
@@ -105,13 +116,10 @@ class DialingPermissionCountryProvider(DialingProvider):
         try:
             current = gateway.fetch_country(iso)
         except NotFoundError:
-            raise NotFoundError(
+            raise UnknownCountryError(
                 f"iso_code {iso!r} is not in Twilio's Dialing Permissions country list for account "
                 f"{account_sid}; use a code from pulumi_twilio_dialing.get_countries() (Canada is part of 'US')",
-                status=404,
-                code=20404,
-                method="GET",
-                path=f"/v1/DialingPermissions/Countries/{iso}",
+                [iso],
             ) from None
         before = flags_of(current)
         wanted = flags_of(props)

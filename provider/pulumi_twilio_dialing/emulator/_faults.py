@@ -17,7 +17,8 @@ class Fault:
     """One rule. It matches a request by method, path prefix and account, then fires either for the next
     ``count`` matching requests or, with ``fraction``, for that share of them (seeded, so reproducible).
 
-    Kinds: ``error`` answers ``status`` (429 gets Twilio's 20429 body, 5xx a 20500 body) without processing
+    With ``after``, the first ``after`` matching requests pass untouched (to fail the third request of a
+    change, say). Kinds: ``error`` answers ``status`` (429 gets Twilio's 20429 body, 5xx a 20500 body) without processing
     the request; ``latency`` delays the answer by ``seconds``; ``drop`` closes the connection after the
     status line so the client gets no usable answer; ``accept_not_apply`` answers a write as successful but
     changes nothing.
@@ -31,7 +32,9 @@ class Fault:
     method: str | None = None
     path_prefix: str | None = None
     account_sid: str | None = None
+    after: int = 0
     fired: int = 0
+    passed: int = 0
 
     def __post_init__(self) -> None:
         if self.kind not in ("error", "latency", "drop", "accept_not_apply"):
@@ -95,6 +98,9 @@ class FaultInjector:
         with self._lock:
             for fault in self._faults:
                 if fault.exhausted or not fault.matches(method, path, account_sid):
+                    continue
+                if fault.passed < fault.after:
+                    fault.passed += 1
                     continue
                 if fault.fraction is not None and self._random.random() >= fault.fraction:
                     continue
