@@ -20,8 +20,8 @@ class Fault:
     With ``after``, the first ``after`` matching requests pass untouched (to fail the third request of a
     change, say). Kinds: ``error`` answers ``status`` (429 gets Twilio's 20429 body, 5xx a 20500 body)
     without processing the request; ``latency`` delays the answer by ``seconds``; ``drop`` closes the
-    connection after the status line so the client gets no usable answer; ``accept_not_apply`` answers a write as successful but
-    changes nothing.
+    connection after the status line so the client gets no usable answer; ``accept_not_apply`` answers a
+    write as successful but changes nothing.
     """
 
     kind: FaultKind
