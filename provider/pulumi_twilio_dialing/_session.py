@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from ._config import resolve_api_url
 from ._exceptions import AuthenticationError, ConfigurationError, NotFoundError
 from ._gateway import DEFAULT_TIMEOUT_SECONDS, MAX_PAGE_SIZE, Credentials, Gateway, RetryPolicy
+from ._models import AccountRecord
 
 __all__ = ["ACCOUNT_SID_PATTERN", "ConfigSource", "ProviderSettings", "Session", "resolve_credentials"]
 
@@ -135,6 +136,31 @@ class ProviderSettings:
         )
 
 
+def fetch_subaccount(main: Gateway, account_sid: str) -> AccountRecord:
+    """Read ``account_sid`` with the parent's credentials, insisting that it is one of its subaccounts."""
+    parent = main.credentials.account_sid
+    try:
+        account = main.fetch_account(account_sid)
+    except (AuthenticationError, NotFoundError) as error:
+        raise ConfigurationError(
+            f"account {account_sid} is not visible to the configured account {parent} (Twilio answered "
+            f"HTTP {error.status}, error {error.code}): it is not one of its subaccounts, or these credentials "
+            "may not read subaccounts. Set twilio:accountSid to its parent with the parent's auth token or a "
+            "Main API key, or act on it with its own credentials"
+        ) from None
+    if account.owner_account_sid == account.sid:
+        raise ConfigurationError(
+            f"account {account_sid} is a main account, not a subaccount of the configured account {parent}; "
+            "manage it with its own credentials (twilio:accountSid and its auth token or API key)"
+        )
+    if account.owner_account_sid != parent:
+        raise ConfigurationError(
+            f"account {account_sid} is not a subaccount of the configured account {parent}; set "
+            "twilio:accountSid to its parent, or act on it with its own credentials"
+        )
+    return account
+
+
 # Every config key a Session depends on: sessions built from equal values are shared.
 SESSION_KEYS = (
     ACCOUNT_SID[0],
@@ -165,6 +191,7 @@ class Session:
         self._environ = os.environ if environ is None else environ
         self._lock = threading.Lock()
         self._gateways: dict[str, Gateway] = {}
+        self._account_locks: dict[str, threading.Lock] = {}
         self._main: Gateway | None = None
         self.settings = ProviderSettings.from_config(self._config, self._environ)
 
@@ -210,41 +237,24 @@ class Session:
         if account_sid is None or account_sid == main.credentials.account_sid:
             return main
         with self._lock:
+            account_lock = self._account_locks.setdefault(account_sid, threading.Lock())
+        # One derivation per subaccount even when several resources ask at once (they run in parallel).
+        with account_lock:
             cached = self._gateways.get(account_sid)
-        if cached is not None:
+            if cached is None:
+                cached = self._gateways[account_sid] = self._gateway(self._derive(main, account_sid))
             return cached
-        derived = self._gateway(self._derive(main, account_sid))
-        with self._lock:
-            return self._gateways.setdefault(account_sid, derived)
 
     def _derive(self, main: Gateway, account_sid: str) -> Credentials:
-        parent = main.credentials.account_sid
-        try:
-            account = main.fetch_account(account_sid)
-        except (AuthenticationError, NotFoundError) as error:
-            raise ConfigurationError(
-                f"account {account_sid} is not visible to the configured account {parent} (Twilio answered "
-                f"HTTP {error.status}, error {error.code}): it is not one of its subaccounts, or these credentials "
-                "may not read subaccounts. Set twilio:accountSid to its parent with the parent's auth token or a "
-                "Main API key, or act on it with its own credentials"
-            ) from None
-        if account.owner_account_sid == account.sid:
-            raise ConfigurationError(
-                f"account {account_sid} is a main account, not a subaccount of the configured account {parent}; "
-                "manage it with its own credentials (twilio:accountSid and its auth token or API key)"
-            )
-        if account.owner_account_sid != parent:
-            raise ConfigurationError(
-                f"account {account_sid} is not a subaccount of the configured account {parent}; set "
-                "twilio:accountSid to its parent, or act on it with its own credentials"
-            )
+        account = fetch_subaccount(main, account_sid)
         if account.status != "active":
             raise ConfigurationError(
                 f"subaccount {account_sid} is {account.status}; only active accounts can be managed"
             )
         if account.auth_token is None:
             raise ConfigurationError(
-                f"Twilio did not return the auth token of subaccount {account_sid} to {parent}; use the "
+                f"Twilio did not return the auth token of subaccount {account_sid} to {account.owner_account_sid}; "
+                "use the "
                 "parent's auth token or a Main API key as credentials"
             )
         return Credentials.auth_token(account_sid, account.auth_token.get_secret_value())

@@ -13,6 +13,7 @@ from ._exceptions import ConfigurationError, WriteNotAppliedError
 from ._gateway import Gateway
 from ._models import AccountRecord
 from ._provider import AccountSid, DialingProvider, check_inputs, has_unknowns
+from ._session import fetch_subaccount
 
 __all__ = ["Subaccount", "SubaccountArgs", "SubaccountProvider"]
 
@@ -77,16 +78,6 @@ class SubaccountProvider(DialingProvider):
         changed = replaces or [k for k in ("friendly_name", "on_delete", "__provider") if olds.get(k) != news.get(k)]
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
 
-    def _fetch_own(self, gateway: Gateway, sid: str) -> AccountRecord:
-        record = gateway.fetch_account(sid)
-        parent = gateway.credentials.account_sid
-        if record.owner_account_sid != parent or not record.is_subaccount:
-            raise ConfigurationError(
-                f"account {sid} is not a subaccount of the configured account {parent}; only its own "
-                "subaccounts can be managed"
-            )
-        return record
-
     def _rename(self, gateway: Gateway, sid: str, name: str) -> AccountRecord:
         gateway.update_account(sid, friendly_name=name)
         record = gateway.fetch_account(sid)
@@ -103,18 +94,18 @@ class SubaccountProvider(DialingProvider):
         name = props["friendly_name"]
         adopt = props.get("account_sid")
         if adopt:
-            record = self._fetch_own(gateway, adopt)
+            record = fetch_subaccount(gateway, adopt)
             if record.status == "closed":
                 raise ConfigurationError(f"subaccount {adopt} is closed; Twilio never reopens a closed subaccount")
             if record.friendly_name != name:
                 record = self._rename(gateway, adopt, name)
         else:
             created = gateway.create_subaccount(name)
-            record = self._fetch_own(gateway, created.sid)  # read back what Twilio made
+            record = fetch_subaccount(gateway, created.sid)  # read back what Twilio made
         return CreateResult(record.sid, _outputs(record, props))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        record = self._fetch_own(self.session.main, id_)
+        record = fetch_subaccount(self.session.main, id_)
         if record.status == "closed":
             return ReadResult("", {})  # closed is final: the subaccount is gone for good
         outputs = _outputs(record, props)

@@ -25,7 +25,6 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,18 +114,34 @@ class Registration:
 
 
 class _Recorder(pulumi.runtime.Mocks):
-    """Records registrations. In preview every output of a registered resource is unknown, as it is for a
-    resource the real engine has not created yet; otherwise it echoes the inputs."""
+    """Receives each registration as the program makes it. With ``on_register`` (the engine's step), the
+    resource goes through the provider right away and the program gets its real outputs back, so
+    resources that depend on others' outputs see real values, or unknowns in preview, as with the engine.
+    Without it, registrations are only recorded (every output unknown in preview, inputs echoed otherwise).
+    """
 
-    def __init__(self, preview: bool) -> None:
+    def __init__(self, preview: bool, on_register: Callable[[Registration], Step] | None) -> None:
         self.preview = preview
+        self.on_register = on_register
         self.registrations: list[Registration] = []
+        self.errors: list[BaseException] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        self.registrations.append(Registration(args.typ, args.name, dict(args.inputs)))
-        if self.preview:
+        if not args.custom:
+            return None, {}  # a component: the engine calls no provider for it
+        registration = Registration(args.typ, args.name, dict(args.inputs))
+        self.registrations.append(registration)
+        if self.on_register is None:
+            return (None, {}) if self.preview else (f"{args.name}-id", dict(args.inputs))
+        try:
+            step = self.on_register(registration)
+        except Exception as error:
+            # Raised later by run_program. Raising here would leave the SDK's futures failing unobserved.
+            self.errors.append(error)
             return None, {}
-        return f"{args.name}-id", dict(args.inputs)
+        # Unknown outputs are left out: the SDK then resolves them as unknown (preview only).
+        outputs = {k: v for k, v in step.outputs.items() if v != UNKNOWN}
+        return step.id or None, outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         raise NotImplementedError(f"invoke {args.token} is not available in the harness")
@@ -140,9 +155,10 @@ def run_program(
     config: Mapping[str, str],
     secret_keys: set[str],
     preview: bool,
+    on_register: Callable[[Registration], Step] | None = None,
 ) -> list[Registration]:
     """Run a Pulumi program under mocks and return what it registered, in order."""
-    recorder = _Recorder(preview)
+    recorder = _Recorder(preview, on_register)
     pulumi.runtime.set_all_config(dict(config), sorted(secret_keys))
     pulumi.runtime.set_mocks(recorder, project=project, stack=stack, preview=preview)
 
@@ -151,7 +167,14 @@ def run_program(
         program()
         return pulumi.Output.from_input(None)
 
-    _run()
+    try:
+        _run()
+    except BaseException:
+        if recorder.errors:
+            raise recorder.errors[0] from None
+        raise
+    if recorder.errors:
+        raise recorder.errors[0]
     return recorder.registrations
 
 
@@ -228,6 +251,7 @@ class Step:
     kind: StepKind
     outputs: dict[str, Any]
     replaces: list[str] = field(default_factory=list)
+    id: str = ""
 
 
 @dataclass
@@ -250,7 +274,6 @@ class Engine:
         project: str = "twilio-dialing-tests",
         stack: str = "test",
         env: Mapping[str, str] | None = None,
-        parallel: int = 8,
     ) -> None:
         self.cwd = cwd
         self.config = dict(config or {})
@@ -258,7 +281,6 @@ class Engine:
         self.project = project
         self.stack = stack
         self.env = dict(env or {})
-        self.parallel = parallel
         self.state: dict[str, ResourceState] = {}
         self.calls: list[tuple[str, str]] = []
         self._lock = threading.Lock()
@@ -321,7 +343,13 @@ class Engine:
         return [name for m, name in self.calls if m == method]
 
     # --------------------------------------------------------------------------- operations
-    def registrations(self, program: Callable[[], Any], *, preview: bool) -> list[Registration]:
+    def registrations(
+        self,
+        program: Callable[[], Any],
+        *,
+        preview: bool,
+        on_register: Callable[[Registration], Step] | None = None,
+    ) -> list[Registration]:
         return run_program(
             program,
             project=self.project,
@@ -329,6 +357,7 @@ class Engine:
             config=self.config,
             secret_keys=self.secret_keys,
             preview=preview,
+            on_register=on_register,
         )
 
     def preview(self, program: Callable[[], Any]) -> Plan:
@@ -351,14 +380,23 @@ class Engine:
             self.close()
 
     def _deploy(self, program: Callable[[], Any], *, preview: bool) -> Plan:
-        registrations = self.registrations(program, preview=preview)
-        names = [r.name for r in registrations]
-        if len(set(names)) != len(names):
-            raise ValueError(f"duplicate resource names in program: {names}")
-        with ThreadPoolExecutor(max_workers=self.parallel) as pool:
-            steps = list(pool.map(lambda r: self._step(r, preview=preview), registrations))
-        plan = Plan({step.name: step for step in steps})
-        for name in [n for n in self.state if n not in names]:
+        steps: dict[str, Step] = {}
+
+        def on_register(registration: Registration) -> Step:
+            with self._lock:
+                if registration.name in steps:
+                    raise ValueError(f"duplicate resource name in program: {registration.name}")
+                steps[registration.name] = Step(registration.name, "same", {})  # reserve the name
+            step = self._step(registration, preview=preview)
+            state = self.state.get(registration.name)
+            step.id = state.id if state else step.id
+            with self._lock:
+                steps[registration.name] = step
+            return step
+
+        registrations = self.registrations(program, preview=preview, on_register=on_register)
+        plan = Plan({r.name: steps[r.name] for r in registrations})
+        for name in [n for n in reversed(list(self.state)) if n not in plan.steps]:
             plan.steps[name] = Step(name, "delete", {})
             if not preview:
                 self._delete(self.state[name])
