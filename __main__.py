@@ -1,52 +1,38 @@
-"""The root stack, driven by stack config (the README demo runs it against the emulator).
+"""The per-tenant template: each stack is one tenant (``Pulumi.<tenant>.yaml``).
 
-- ``twilio-dialing:countries``: an object from ISO code to flags, e.g.
-  ``{"BR": {"lowRisk": true}, "GB": {"lowRisk": true, "highRiskSpecial": false}}``; each flag defaults to
-  the safe value (low-risk on, high-risk off). Default: ``{"US": {}}``.
-- ``twilio-dialing:subaccountSid`` (optional): manage that subaccount instead of the configured account,
-  with inheritance turned off so only the listed countries apply.
+Stack config:
+
+- ``twilio-dialing:tenantName``: the tenant, used as its subaccount's friendly name (required);
+- ``twilio-dialing:allowedCountries``: ISO codes the tenant may call, low-risk numbers only
+  (a list, or its JSON text; default none);
+- ``twilio-dialing:subaccountSid`` (optional): adopt this existing subaccount instead of creating one.
+
+Credentials come from ``twilio:*`` config or the ``TWILIO_*`` environment variables (see the README).
+Every other country, and every high-risk range, is turned off on the tenant's subaccount.
 """
 
 import pulumi
-from pulumi_twilio_dialing import (
-    DialingPermissionCountry,
-    DialingPermissionCountryArgs,
-    SubaccountInheritance,
-    SubaccountInheritanceArgs,
-)
-
-FLAG_KEYS = {
-    "lowRisk": "low_risk_numbers_enabled",
-    "highRiskSpecial": "high_risk_special_numbers_enabled",
-    "highRiskTollfraud": "high_risk_tollfraud_numbers_enabled",
-}
+from pulumi_twilio_dialing import TenantDialingPolicy, TenantDialingPolicyArgs
 
 config = pulumi.Config()
+tenant_name = config.require("tenantName")
+allowed = config.get_object("allowedCountries") or []
+if not isinstance(allowed, list) or not all(isinstance(iso, str) for iso in allowed):
+    raise pulumi.RunError(
+        f'twilio-dialing:allowedCountries must be a list of ISO codes such as ["BR"], got {allowed!r}'
+    )
 subaccount_sid = config.get("subaccountSid")
-countries = config.get_object("countries") or {"US": {}}
-if not isinstance(countries, dict):
-    raise pulumi.RunError("twilio-dialing:countries must be an object from ISO code to flags")
 
-for iso_code, flags in countries.items():
-    unknown = sorted(set(flags or {}) - set(FLAG_KEYS))
-    if unknown:
-        raise pulumi.RunError(
-            f"twilio-dialing:countries.{iso_code} has unknown keys {unknown}; use {sorted(FLAG_KEYS)}"
-        )
-    DialingPermissionCountry(
-        f"country-{iso_code}",
-        DialingPermissionCountryArgs(
-            iso_code=iso_code,
-            account_sid=subaccount_sid,
-            **{FLAG_KEYS[key]: value for key, value in (flags or {}).items()},
-        ),
-    )
+policy = TenantDialingPolicy(
+    "tenant",
+    TenantDialingPolicyArgs(
+        friendly_name=None if subaccount_sid else tenant_name,
+        subaccount_sid=subaccount_sid,
+        allowed_countries=allowed,
+    ),
+)
 
-if subaccount_sid:
-    SubaccountInheritance(
-        "inheritance",
-        SubaccountInheritanceArgs(account_sid=subaccount_sid, dialing_permissions_inheritance=False),
-    )
-
-pulumi.export("account", subaccount_sid or "configured account")
-pulumi.export("countries", sorted(countries))
+pulumi.export("tenant", tenant_name)
+pulumi.export("subaccountSid", policy.subaccount_sid)
+pulumi.export("allowedCountries", policy.allowed_countries)
+pulumi.export("summary", policy.summary)

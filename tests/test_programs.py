@@ -6,6 +6,7 @@ import json
 import runpy
 
 import pytest
+import yaml
 from conftest import REPO, stack_config
 from helpers import flags, make_subaccount
 
@@ -14,36 +15,99 @@ def program(path: str):
     return lambda: runpy.run_path(str(REPO / path))
 
 
-def test_root_stack_manages_the_configured_countries_of_a_subaccount(twilio_emulator, stack):
-    backend = twilio_emulator.backend
-    sub = make_subaccount(twilio_emulator)
-    countries = {"BR": {"lowRisk": True}, "GB": {"lowRisk": True, "highRiskSpecial": True}}
-    config = stack_config(
-        twilio_emulator,
-        **{"twilio-dialing:subaccountSid": sub, "twilio-dialing:countries": json.dumps(countries)},
+def tenant_config(emulator, stack_file: str) -> dict[str, str]:
+    """A committed Pulumi.<tenant>.yaml's config, as the engine hands it over (structured values as JSON)."""
+    document = yaml.safe_load((REPO / stack_file).read_text())
+    values = {k: v if isinstance(v, str) else json.dumps(v) for k, v in document["config"].items()}
+    return stack_config(emulator, **values)
+
+
+def test_root_stack_is_a_per_tenant_template(twilio_emulator, stack):
+    backend, main = twilio_emulator.backend, twilio_emulator.main_account.sid
+    backend.set_flags(main, "FR", low_risk_numbers_enabled=True)
+    acme = stack(config=tenant_config(twilio_emulator, "Pulumi.acme.yaml"), project="twilio-dialing")
+    globex = stack(config=tenant_config(twilio_emulator, "Pulumi.globex.yaml"), project="twilio-dialing")
+    acme.up(program("__main__.py"))
+    globex.up(program("__main__.py"))
+    names = {a.friendly_name: a for a in backend.accounts.values() if a.is_subaccount}
+    assert set(names) == {"Acme Ltd", "Globex Brasil"}
+    acme_sid, globex_sid = names["Acme Ltd"].sid, names["Globex Brasil"].sid
+    assert [iso for iso, f in backend.accounts[acme_sid].flags.items() if f != flags()] == ["GB", "IE"]
+    assert [iso for iso, f in backend.accounts[globex_sid].flags.items() if f != flags()] == ["BR"]
+    assert backend.effective_flags(acme_sid, "FR") == flags()  # inheritance is off
+    assert backend.effective_flags(acme_sid, "GB") == flags(low=True)
+
+    backend.clear_request_log()
+    assert acme.preview(program("__main__.py")).kinds() == dict.fromkeys(
+        ["tenant-subaccount", "tenant-inheritance", "tenant-permissions"], "same"
     )
-    engine = stack(config=config, project="twilio-dialing")
-    plan = engine.up(program("__main__.py"))
-    assert plan.kinds() == {"country-BR": "create", "country-GB": "create", "inheritance": "create"}
-    assert backend.effective_flags(sub, "BR") == flags(low=True)
-    assert backend.effective_flags(sub, "GB") == flags(low=True, special=True)
-    backend.set_flags(twilio_emulator.main_account.sid, "FR", low_risk_numbers_enabled=True)
-    assert backend.effective_flags(sub, "FR") == flags()  # inheritance off: the parent's FR does not apply
-    assert engine.up(program("__main__.py")).kinds() == dict.fromkeys(plan.steps, "same")
+    assert backend.request_log() == []
+
+    acme.destroy()  # offboarding closes the tenant's subaccount
+    assert backend.accounts[acme_sid].status == "closed"
+    assert backend.accounts[globex_sid].status == "active"
+
+
+def test_the_template_section_prompts_for_what_a_tenant_needs():
+    project = yaml.safe_load((REPO / "Pulumi.yaml").read_text())
+    prompts = project["template"]["config"]
+    assert set(prompts) == {
+        "twilio:accountSid",
+        "twilio:authToken",
+        "twilio-dialing:tenantName",
+        "twilio-dialing:allowedCountries",
+    }
+    assert prompts["twilio:authToken"]["secret"] is True
+    for stack_file in ("Pulumi.acme.yaml", "Pulumi.globex.yaml"):
+        config = yaml.safe_load((REPO / stack_file).read_text())["config"]
+        assert not any("authToken" in key or "apiSecret" in key for key in config)  # no secrets committed
+
+
+def test_root_stack_refuses_a_malformed_country_list(twilio_emulator, stack):
+    config = stack_config(
+        twilio_emulator, **{"twilio-dialing:tenantName": "x", "twilio-dialing:allowedCountries": '"BR"'}
+    )
+    with pytest.raises(Exception, match=r"allowedCountries must be a list of ISO codes"):
+        stack(config=config, project="twilio-dialing").up(program("__main__.py"))
+
+
+def test_harden_account_example(twilio_emulator, stack):
+    backend, main = twilio_emulator.backend, twilio_emulator.main_account.sid
+    backend.set_flags(main, "GB", low_risk_numbers_enabled=True, high_risk_special_numbers_enabled=True)
+    engine = stack(project="harden-account")
+    engine.up(program("examples/harden-account/__main__.py"))
+    assert backend.stored_flags(main, "GB") == flags(low=True)
+    assert all(
+        not (f.high_risk_special_numbers_enabled or f.high_risk_tollfraud_numbers_enabled)
+        for f in backend.accounts[main].flags.values()
+    )
+
+
+def test_harden_all_subaccounts_example(twilio_emulator, stack):
+    backend = twilio_emulator.backend
+    subs = [make_subaccount(twilio_emulator, f"t{i}") for i in range(3)]
+    for sid in subs:
+        backend.set_flags(sid, "LV", high_risk_special_numbers_enabled=True, high_risk_tollfraud_numbers_enabled=True)
+    closed = make_subaccount(twilio_emulator, "closed")
+    backend.accounts[closed].status = "closed"
+    engine = stack(project="harden-all-subaccounts")
+    plan = engine.up(program("examples/harden-all-subaccounts/__main__.py"))
+    assert set(plan.steps) == {f"hardening-{sid}" for sid in subs}
+    for sid in subs:
+        assert backend.stored_flags(sid, "LV") == flags()
+
+
+def test_tenants_from_yaml_example(twilio_emulator, stack):
+    backend = twilio_emulator.backend
+    engine = stack(project="tenants-from-yaml")
+    engine.up(program("examples/tenants-from-yaml/__main__.py"))
+    names = {a.friendly_name: a.sid for a in backend.accounts.values() if a.is_subaccount}
+    assert set(names) == {"Acme Ltd", "Globex Brasil"}
+    assert backend.effective_flags(names["Acme Ltd"], "IE") == flags(low=True)
+    assert backend.effective_flags(names["Globex Brasil"], "IE") == flags()
+    assert len(engine.state) == 6
     engine.destroy()
-    assert backend.accounts[sub].inheritance is True
-
-
-def test_root_stack_defaults_to_us_on_the_configured_account(twilio_emulator, stack):
-    engine = stack(project="twilio-dialing")
-    assert engine.up(program("__main__.py")).kinds() == {"country-US": "create"}
-
-
-def test_root_stack_refuses_unknown_flag_keys(twilio_emulator, stack):
-    config = stack_config(twilio_emulator, **{"twilio-dialing:countries": json.dumps({"BR": {"lowrisk": True}})})
-    engine = stack(config=config, project="twilio-dialing")
-    with pytest.raises(Exception, match=r"twilio-dialing:countries.BR has unknown keys \['lowrisk'\]"):
-        engine.up(program("__main__.py"))
+    assert all(backend.accounts[sid].status == "closed" for sid in names.values())
 
 
 def test_new_signup_example(twilio_emulator, stack):
