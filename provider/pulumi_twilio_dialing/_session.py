@@ -245,6 +245,23 @@ class Session:
                 cached = self._gateways[account_sid] = self._gateway(self._derive(main, account_sid))
             return cached
 
+    def remember(self, account: AccountRecord) -> None:
+        """Keep the credentials of a subaccount the parent has just read (creating or refreshing a
+        Subaccount), so acting on it later in this process costs no request to derive them."""
+        main = self.main
+        if (
+            account.auth_token is None
+            or account.status != "active"
+            or account.owner_account_sid != main.credentials.account_sid
+            or not account.is_subaccount
+        ):
+            return
+        credentials = Credentials.auth_token(account.sid, account.auth_token.get_secret_value())
+        with self._lock:
+            account_lock = self._account_locks.setdefault(account.sid, threading.Lock())
+        with account_lock:
+            self._gateways.setdefault(account.sid, self._gateway(credentials))
+
     def _derive(self, main: Gateway, account_sid: str) -> Credentials:
         account = fetch_subaccount(main, account_sid)
         if account.status != "active":

@@ -102,12 +102,14 @@ class SubaccountProvider(DialingProvider):
         else:
             created = gateway.create_subaccount(name)
             record = fetch_subaccount(gateway, created.sid)  # read back what Twilio made
+        self.session.remember(record)
         return CreateResult(record.sid, _outputs(record, props))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         record = fetch_subaccount(self.session.main, id_)
         if record.status == "closed":
             return ReadResult("", {})  # closed is final: the subaccount is gone for good
+        self.session.remember(record)
         outputs = _outputs(record, props)
         return ReadResult(id_, outputs, {k: outputs[k] for k in INPUT_KEYS if k in outputs})
 
