@@ -45,9 +45,17 @@ def test_hardening_lifecycle(twilio_emulator, stack):
     engine = stack()
     hardening = permissions(default=HARDENING)
 
-    assert requests_made(twilio_emulator, lambda: engine.preview(hardening)) == []
+    # preview of the create: one read, so it can say per country what the create would change
+    assert requests_made(twilio_emulator, lambda: engine.preview(hardening)) == [LIST]
+    assert f"DialingPermissions of {main} would change: 3 countries" in engine.provider_output
+    assert (
+        "  LV: high_risk_special_numbers_enabled true -> false, high_risk_tollfraud_numbers_enabled true -> false"
+        in (engine.provider_output)
+    )
+    assert "FR: high_risk_tollfraud_numbers_enabled true -> false\n" in engine.provider_output  # low-risk untouched
+    assert backend.stored_flags(main, "GB") == flags(special=True)  # nothing written
 
-    # create: one list, one bulk request for the three countries that differ, one verifying list
+    # create: one list (check's read, reused), one bulk request for the three countries, one verifying list
     assert requests_made(twilio_emulator, lambda: engine.up(hardening)) == [LIST, BULK, LIST]
     bulk = next(r for r in backend.request_log() if r.method == "POST")
     assert '"iso_code": "FR"' in bulk.form["UpdateRequest"] and bulk.form["UpdateRequest"].count("iso_code") == 3
@@ -308,3 +316,11 @@ def test_on_a_subaccount_with_parent_credentials(twilio_emulator, stack):
     assert sent == [("GET", f"/2010-04-01/Accounts/{sub}.json"), LIST, BULK, LIST]
     assert backend.stored_flags(sub, "GB") == flags()
     assert backend.stored_flags(twilio_emulator.main_account.sid, "US") == flags(low=True)
+
+
+def test_preview_of_a_create_without_credentials_still_works(twilio_emulator, stack):
+    engine = stack(config={"twilio-dialing:apiUrl": twilio_emulator.url})
+    assert engine.preview(permissions(default=HARDENING)).kinds() == {"permissions": "create"}
+    assert "cannot show the per-country changes of the create: Twilio credentials are missing" in (
+        engine.provider_output
+    )

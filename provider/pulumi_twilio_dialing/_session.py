@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -192,6 +193,7 @@ class Session:
         self._lock = threading.Lock()
         self._gateways: dict[str, Gateway] = {}
         self._account_locks: dict[str, threading.Lock] = {}
+        self._tables: dict[str, tuple[float, dict[str, dict[str, bool]]]] = {}
         self._main: Gateway | None = None
         self.settings = ProviderSettings.from_config(self._config, self._environ)
 
@@ -244,6 +246,19 @@ class Session:
             if cached is None:
                 cached = self._gateways[account_sid] = self._gateway(self._derive(main, account_sid))
             return cached
+
+    def stash_table(self, account_sid: str, table: dict[str, dict[str, bool]]) -> None:
+        """Keep a table just read at check time for the create that follows in this process."""
+        with self._lock:
+            self._tables[account_sid] = (time.monotonic(), table)
+
+    def take_table(self, account_sid: str, max_age: float = 30.0) -> dict[str, dict[str, bool]] | None:
+        """The stashed table, once, if it is fresher than ``max_age`` seconds."""
+        with self._lock:
+            stashed = self._tables.pop(account_sid, None)
+        if stashed is None or time.monotonic() - stashed[0] > max_age:
+            return None
+        return stashed[1]
 
     def remember(self, account: AccountRecord) -> None:
         """Keep the credentials of a subaccount the parent has just read (creating or refreshing a

@@ -10,7 +10,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from pydantic import BaseModel, ConfigDict
 
 from ._claims import ALL_COUNTRIES, claim, identify
-from ._exceptions import UnknownCountryError
+from ._exceptions import TwilioDialingError, UnknownCountryError
 from ._gateway import Gateway
 from ._permissions import FLAG_NAMES, Flags, changed_flags, flags_of, write_and_verify
 from ._provider import AccountSid, DialingProvider, FlagSetting, IsoCode, check_inputs, has_unknowns
@@ -126,7 +126,7 @@ def _report(title: str, before: dict[str, Flags], after: dict[str, Flags]) -> No
 class DialingPermissionsProvider(DialingProvider):
     """Maps the resource onto one list request, chunked BulkCountryUpdates and one verifying list request."""
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         result = check_inputs(DialingPermissionsInputs, "DialingPermissions", news)
         if result.failures or has_unknowns(result.inputs, INPUT_KEYS):
             return result
@@ -138,8 +138,28 @@ class DialingPermissionsProvider(DialingProvider):
             "DialingPermissions",
             identify("DialingPermissions", inputs),
         )
-        failures = [CheckFailure("countries" if not manages_all else "default", conflict)] if conflict else []
-        return CheckResult(inputs, failures)
+        if conflict:
+            return CheckResult(inputs, [CheckFailure("countries" if not manages_all else "default", conflict)])
+        if not olds:
+            self._preview_new(inputs)
+        return CheckResult(inputs, [])
+
+    def _preview_new(self, inputs: dict[str, Any]) -> None:
+        """A new resource has no table in state to diff against: read it once (the create that follows in
+        this process reuses the read) so the preview can say, per country, what the create would change."""
+        try:
+            gateway = self.session.gateway(inputs.get("account_sid"))
+            table = {c.iso_code: flags_of(c) for c in gateway.list_countries()}
+        except TwilioDialingError as error:
+            print(f"DialingPermissions: cannot show the per-country changes of the create: {error}", flush=True)
+            return
+        account = gateway.credentials.account_sid
+        self.session.stash_table(account, table)
+        _report(
+            f"DialingPermissions of {account} would change",
+            table,
+            target_table(table, inputs["default"], inputs["countries"]),
+        )
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         if has_unknowns(news, INPUT_KEYS):
@@ -155,9 +175,13 @@ class DialingPermissionsProvider(DialingProvider):
         )
         return DiffResult(changes=changed, replaces=[], delete_before_replace=False)
 
-    def _converge(self, gateway: Gateway, props: dict[str, Any]) -> tuple[dict[str, Flags], dict[str, Flags]]:
-        """Read the table once, write what differs, verify with one more read. Returns (before, after)."""
-        current = {c.iso_code: flags_of(c) for c in gateway.list_countries()}
+    def _converge(
+        self, gateway: Gateway, props: dict[str, Any], current: dict[str, Flags] | None = None
+    ) -> tuple[dict[str, Flags], dict[str, Flags]]:
+        """Read the table once (unless given), write what differs, verify with one more read. Returns
+        (before, after)."""
+        if current is None:
+            current = {c.iso_code: flags_of(c) for c in gateway.list_countries()}
         unknown = sorted(set(props["countries"]) - set(current))
         if unknown:
             raise UnknownCountryError(
@@ -177,7 +201,7 @@ class DialingPermissionsProvider(DialingProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         gateway = self.session.gateway(props.get("account_sid"))
-        before, after = self._converge(gateway, props)
+        before, after = self._converge(gateway, props, self.session.take_table(gateway.credentials.account_sid))
         account = gateway.credentials.account_sid
         return CreateResult(
             account,
