@@ -429,19 +429,7 @@ class Engine:
             created = self._create(type_, name, urn, checked, secret_inputs)
             return Step(name, "create", created.outputs)
 
-        diff = self._rpc(
-            "Diff",
-            name,
-            provider_pb2.DiffRequest(
-                id=old.id,
-                urn=urn,
-                olds=to_struct(old.outputs),
-                news=to_struct(checked),
-                old_inputs=to_struct(old.inputs),
-                name=name,
-                type=type_,
-            ),
-        )
+        diff = self._rpc("Diff", name, self._change(provider_pb2.DiffRequest, old, checked))
         if diff.changes == provider_pb2.DiffResponse.DIFF_UNKNOWN:
             changed = old.inputs != checked  # the engine's fallback: compare old and new inputs
         else:
@@ -466,25 +454,26 @@ class Engine:
             return Step(name, "replace", created.outputs, replaces)
         if preview:
             return Step(name, "update", checked)
-        updated = self._rpc(
-            "Update",
-            name,
-            provider_pb2.UpdateRequest(
-                id=old.id,
-                urn=urn,
-                olds=to_struct(old.outputs),
-                news=to_struct(checked),
-                old_inputs=to_struct(old.inputs),
-                name=name,
-                type=type_,
-            ),
-        )
+        updated = self._rpc("Update", name, self._change(provider_pb2.UpdateRequest, old, checked))
         outputs = from_struct(updated.properties)
         with self._lock:
             old.inputs = checked
             old.outputs = outputs
             old.secret_outputs = self._secret_outputs(outputs, secret_inputs)
         return Step(name, "update", outputs)
+
+    @staticmethod
+    def _change(request: Any, old: ResourceState, checked: dict[str, Any]) -> Any:
+        """A Diff or Update request: the olds are the old OUTPUTS, as the engine sends them."""
+        return request(
+            id=old.id,
+            urn=old.urn,
+            olds=to_struct(old.outputs),
+            news=to_struct(checked),
+            old_inputs=to_struct(old.inputs),
+            name=old.name,
+            type=old.type,
+        )
 
     @staticmethod
     def _secret_outputs(outputs: Mapping[str, Any], secret_inputs: set[str]) -> set[str]:

@@ -119,6 +119,19 @@ def _page_query(filters: Sequence[tuple[str, str]], size: int, page: int, offset
     return urlencode(params)
 
 
+def _links(base: str, filters: Sequence[tuple[str, str]], window: PageSlice) -> tuple[str, str | None, str | None]:
+    """First, next and previous page links; next and previous carry a PageToken, as Twilio's do."""
+    size = window.page_size
+    first = base + _page_query(filters, size, 0, None)
+    following = base + _page_query(filters, size, window.page + 1, window.offset + size) if window.has_next else None
+    previous = (
+        base + _page_query(filters, size, window.page - 1, max(window.offset - size, 0))
+        if window.has_previous
+        else None
+    )
+    return first, following, previous
+
+
 def v1_page_body(
     key: str,
     path: str,
@@ -129,26 +142,19 @@ def v1_page_body(
 ) -> dict[str, Any]:
     """A voice v1 list page: records under ``key`` and a ``meta`` block of absolute URLs."""
     base = f"{VOICE_BASE}{path}?"
+    first, following, previous = _links(base, filters, window)
     current = [*filters, ("PageSize", str(window.page_size)), ("Page", str(window.page))]
     if current_token:
         current.append(("PageToken", current_token))
     return {
         key: items,
         "meta": {
-            "first_page_url": base + _page_query(filters, window.page_size, 0, None),
+            "first_page_url": first,
             "key": key,
-            "next_page_url": (
-                base + _page_query(filters, window.page_size, window.page + 1, window.offset + window.page_size)
-                if window.has_next
-                else None
-            ),
+            "next_page_url": following,
             "page": window.page,
             "page_size": window.page_size,
-            "previous_page_url": (
-                base + _page_query(filters, window.page_size, window.page - 1, max(window.offset - window.page_size, 0))
-                if window.has_previous
-                else None
-            ),
+            "previous_page_url": previous,
             "url": base + urlencode(current),
         },
     }
@@ -159,22 +165,15 @@ def accounts_page_body(
 ) -> dict[str, Any]:
     """A 2010 list page: top-level paging keys with relative URIs and no ``meta`` block."""
     base = f"{API_2010_PREFIX}/Accounts.json?"
+    first, following, previous = _links(base, filters, window)
     return {
         "accounts": accounts,
         "end": window.offset + max(len(accounts) - 1, 0),
-        "first_page_uri": base + _page_query(filters, window.page_size, 0, None),
-        "next_page_uri": (
-            base + _page_query(filters, window.page_size, window.page + 1, window.offset + window.page_size)
-            if window.has_next
-            else None
-        ),
+        "first_page_uri": first,
+        "next_page_uri": following,
         "page": window.page,
         "page_size": window.page_size,
-        "previous_page_uri": (
-            base + _page_query(filters, window.page_size, window.page - 1, max(window.offset - window.page_size, 0))
-            if window.has_previous
-            else None
-        ),
+        "previous_page_uri": previous,
         "start": window.offset,
         "uri": base + _page_query(filters, window.page_size, window.page, None),
     }
