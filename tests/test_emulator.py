@@ -203,6 +203,22 @@ def test_country_table_and_filters(main):
     assert_twilio_error(main.get(COUNTRIES, LowRiskNumbersEnabled="yes"), 400, 20001)
 
 
+@pytest.mark.parametrize(
+    ("form", "accepted"), [("both", {"44", "+44"}), ("with_plus", {"+44"}), ("without_plus", {"44"})]
+)
+def test_country_code_filter_forms_follow_the_setting(emulator, main, form, accepted):
+    emulator.settings.country_code_filter = form
+    for code in ("44", "+44"):
+        found = [c["iso_code"] for c in main.get(COUNTRIES, CountryCode=code).json()["content"]]
+        assert found == (["GB"] if code in accepted else []), code
+
+
+def test_update_count_follows_the_setting(emulator, main):
+    assert main.bulk([entry("GB"), entry("FR")]).json()["update_count"] == 2
+    emulator.settings.bulk_update_count = "one"
+    assert main.bulk([entry("GB"), entry("FR")]).json()["update_count"] == 1
+
+
 def test_pagination_meta_and_bounds(main):
     first = main.get(COUNTRIES, Continent="EUROPE", PageSize=10).json()
     meta = first["meta"]

@@ -353,8 +353,12 @@ class Backend:
             return False
         if f.continent is not None and f.continent != country.continent:
             return False
-        if f.country_code is not None and f"+{f.country_code.lstrip('+')}" not in country.country_codes:
-            return False
+        if f.country_code is not None:
+            form, has_plus = self.settings.country_code_filter, f.country_code.startswith("+")
+            if (form == "with_plus" and not has_plus) or (form == "without_plus" and has_plus):
+                return False
+            if f"+{f.country_code.lstrip('+')}" not in country.country_codes:
+                return False
         return all(
             wanted is None or wanted == getattr(flags, name)
             for name, wanted in (
