@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import stack_config
-from harness.engine import ProviderError
+from harness.engine import CheckFailedError, ProviderError
 from helpers import inheritance, make_subaccount, requests_made
 from pulumi_twilio_dialing.emulator import Fault
 
@@ -116,3 +116,18 @@ def test_a_write_that_does_not_apply_is_detected(twilio_emulator, stack):
         engine.up(inheritance(account_sid=sub, dialing_permissions_inheritance=False))
     assert "reading it back shows true" in failed.value.details
     assert engine.state == {}
+
+
+def test_two_resources_for_one_subaccount_fail_at_check(twilio_emulator, stack):
+    sub = make_subaccount(twilio_emulator)
+
+    def twice() -> None:
+        inheritance("one", account_sid=sub, dialing_permissions_inheritance=False)()
+        inheritance("two", account_sid=sub, dialing_permissions_inheritance=True)()
+
+    with pytest.raises(CheckFailedError) as failed:
+        stack().preview(twice)
+    [(prop, reason)] = failed.value.failures
+    assert prop == "account_sid"
+    assert f"dialing_permissions_inheritance of account {sub} would be managed by both" in reason
+    assert "keep one SubaccountInheritance per subaccount" in reason

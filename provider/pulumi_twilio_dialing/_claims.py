@@ -22,6 +22,7 @@ ALL_COUNTRIES = "*"
 
 @dataclass(frozen=True)
 class Claim:
+    topic: str  # what is claimed: "countries", or a setting such as "inheritance"
     account: str
     countries: frozenset[str]  # or {ALL_COUNTRIES}
     resource: str  # what the message calls the claimant, e.g. "DialingPermissionCountry (iso_code GB)"
@@ -37,12 +38,26 @@ def identify(kind: str, inputs: dict[str, Any]) -> str:
     return kind + json.dumps({k: v for k, v in inputs.items() if k != "__provider"}, sort_keys=True, default=str)
 
 
-def claim(account: str, countries: Iterable[str], resource: str, fingerprint: str) -> str | None:
+COUNTRY_ADVICE = (
+    "manage each country in one place (list it in DialingPermissions.countries, or leave every default "
+    'flag "unchanged" so DialingPermissions manages only the countries it lists)'
+)
+
+
+def claim(
+    account: str,
+    countries: Iterable[str],
+    resource: str,
+    fingerprint: str,
+    *,
+    topic: str = "countries",
+    advice: str = COUNTRY_ADVICE,
+) -> str | None:
     """Record the claim, or return why it conflicts with another resource's (and record nothing)."""
-    new = Claim(account, frozenset(countries), resource, fingerprint)
+    new = Claim(topic, account, frozenset(countries), resource, fingerprint)
     with _LOCK:
         for other in _CLAIMS:
-            if other.account != account or other.fingerprint == new.fingerprint:
+            if (other.topic, other.account) != (topic, account) or other.fingerprint == new.fingerprint:
                 continue
             if ALL_COUNTRIES in other.countries or ALL_COUNTRIES in new.countries:
                 overlap = (new.countries | other.countries) - {ALL_COUNTRIES} or {"every country"}
@@ -52,9 +67,7 @@ def claim(account: str, countries: Iterable[str], resource: str, fingerprint: st
                 shown = ", ".join(sorted(overlap)[:10]) + (" ..." if len(overlap) > 10 else "")
                 return (
                     f"{shown} of account {account} would be managed by both this {resource} and a "
-                    f"{other.resource} in the same stack, and they would undo each other's writes; manage each "
-                    "country in one place (list it in DialingPermissions.countries, or leave every default "
-                    'flag "unchanged" so DialingPermissions manages only the countries it lists)'
+                    f"{other.resource} in the same stack, and they would undo each other's writes; {advice}"
                 )
         _CLAIMS.append(new)
     return None

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 from pydantic import BaseModel, ConfigDict, StrictBool
 
+from ._claims import claim, identify
 from ._exceptions import ConfigurationError, WriteNotAppliedError
 from ._gateway import Gateway
 from ._provider import AccountSid, DialingProvider, check_inputs, has_unknowns
@@ -60,7 +61,18 @@ class SubaccountInheritanceProvider(DialingProvider):
     """Maps the resource's lifecycle onto ``/v1/Settings`` called as the subaccount."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return check_inputs(SubaccountInheritanceInputs, "SubaccountInheritance", news)
+        result = check_inputs(SubaccountInheritanceInputs, "SubaccountInheritance", news)
+        if result.failures or has_unknowns(result.inputs, ("account_sid",)):
+            return result
+        conflict = claim(
+            result.inputs["account_sid"],
+            ["dialing_permissions_inheritance"],
+            "SubaccountInheritance",
+            identify("SubaccountInheritance", result.inputs),
+            topic="inheritance",
+            advice="keep one SubaccountInheritance per subaccount",
+        )
+        return CheckResult(result.inputs, [CheckFailure("account_sid", conflict)] if conflict else [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         if has_unknowns(news, INPUT_KEYS):
