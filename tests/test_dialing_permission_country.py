@@ -261,3 +261,18 @@ def test_inheritance_and_country_together(twilio_emulator, stack):
     engine.up(program)
     assert twilio_emulator.backend.effective_flags(sub, "BR") == flags(low=True)
     assert twilio_emulator.backend.effective_flags(sub, "GB") == flags()
+
+
+def test_a_closed_subaccount_is_gone_for_refresh_and_destroy(twilio_emulator, stack):
+    backend = twilio_emulator.backend
+    refreshed, destroyed = stack(), stack()
+    first, second = make_subaccount(twilio_emulator, "first"), make_subaccount(twilio_emulator, "second")
+    refreshed.up(country(iso_code="BR", account_sid=first))
+    destroyed.up(country(iso_code="BR", account_sid=second))
+    backend.accounts[first].status = "closed"
+    backend.accounts[second].status = "closed"
+    assert refreshed.refresh().kinds() == {"country": "gone"}
+    backend.clear_request_log()
+    destroyed.destroy()  # succeeds: nothing is left to restore on a closed subaccount
+    assert destroyed.state == {}
+    assert [r.method for r in backend.request_log()] == ["GET"]  # only the read that found it closed

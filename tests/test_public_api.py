@@ -11,6 +11,7 @@ import pulumi_twilio_dialing
 import pulumi_twilio_dialing.emulator
 
 PACKAGE_API = [
+    "AccountClosedError",
     "API_URL_CONFIG_KEY",
     "API_URL_ENV",
     "UNCHANGED",
@@ -90,6 +91,7 @@ def test_emulator_api_is_pinned():
 
 def test_one_exception_hierarchy():
     from pulumi_twilio_dialing import (
+        AccountClosedError,
         AuthenticationError,
         ConfigurationError,
         NotFoundError,
@@ -104,6 +106,7 @@ def test_one_exception_hierarchy():
 
     for error in (ConfigurationError, TwilioApiError, WriteNotAppliedError, PartialWriteError, UnknownCountryError):
         assert issubclass(error, TwilioDialingError)
+    assert issubclass(AccountClosedError, ConfigurationError)
     for error in (AuthenticationError, NotFoundError, RateLimitedError, TwilioConnectionError):
         assert issubclass(error, TwilioApiError)
 

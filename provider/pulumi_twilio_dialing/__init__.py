@@ -7,6 +7,7 @@ import it.
 
 from ._config import API_URL_CONFIG_KEY, API_URL_ENV, resolve_api_url
 from ._exceptions import (
+    AccountClosedError,
     AuthenticationError,
     ConfigurationError,
     NotFoundError,
@@ -39,6 +40,7 @@ __all__ = [
     "API_URL_CONFIG_KEY",
     "API_URL_ENV",
     "UNCHANGED",
+    "AccountClosedError",
     "AccountRecord",
     "ApiKeyRecord",
     "AuthenticationError",

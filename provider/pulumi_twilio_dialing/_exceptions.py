@@ -4,6 +4,7 @@ Every error this package raises on purpose derives from :class:`TwilioDialingErr
 
     TwilioDialingError
     ├── ConfigurationError      bad or missing configuration (credentials, API URL), found before any request
+    │   └── AccountClosedError  the subaccount acted on is closed (for good)
     ├── WriteNotAppliedError    Twilio accepted a write but reading back shows it did not take
     ├── PartialWriteError       a change spread over several requests failed part-way (says what was applied)
     ├── UnknownCountryError     an ISO code that Twilio's country list for the account does not have
@@ -19,6 +20,7 @@ Messages never contain credentials: they name account SIDs, methods and paths on
 from __future__ import annotations
 
 __all__ = [
+    "AccountClosedError",
     "AuthenticationError",
     "ConfigurationError",
     "NotFoundError",
@@ -38,6 +40,14 @@ class TwilioDialingError(Exception):
 
 class ConfigurationError(TwilioDialingError):
     """The provider's configuration is missing or malformed; nothing was sent to Twilio."""
+
+
+class AccountClosedError(ConfigurationError):
+    """The subaccount to act on is closed: Twilio never reopens it, so there is nothing left to manage."""
+
+    def __init__(self, message: str, account_sid: str) -> None:
+        super().__init__(message)
+        self.account_sid = account_sid
 
 
 class WriteNotAppliedError(TwilioDialingError):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ._config import resolve_api_url
-from ._exceptions import AuthenticationError, ConfigurationError, NotFoundError
+from ._exceptions import AccountClosedError, AuthenticationError, ConfigurationError, NotFoundError
 from ._gateway import DEFAULT_TIMEOUT_SECONDS, MAX_PAGE_SIZE, Credentials, Gateway, RetryPolicy
 from ._models import AccountRecord
 
@@ -279,6 +279,10 @@ class Session:
 
     def _derive(self, main: Gateway, account_sid: str) -> Credentials:
         account = fetch_subaccount(main, account_sid)
+        if account.status == "closed":
+            raise AccountClosedError(
+                f"subaccount {account_sid} is closed; Twilio never reopens a closed subaccount", account_sid
+            )
         if account.status != "active":
             raise ConfigurationError(
                 f"subaccount {account_sid} is {account.status}; only active accounts can be managed"

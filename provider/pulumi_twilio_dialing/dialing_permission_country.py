@@ -10,7 +10,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from pydantic import BaseModel, ConfigDict, StrictBool
 
 from ._claims import claim, identify
-from ._exceptions import NotFoundError, UnknownCountryError
+from ._exceptions import AccountClosedError, NotFoundError, UnknownCountryError
 from ._gateway import Gateway
 from ._models import DialingPermissionsCountry
 from ._permissions import FLAG_NAMES, Flags, flags_of, write_and_verify
@@ -130,8 +130,8 @@ class DialingPermissionCountryProvider(DialingProvider):
         account_sid, _, iso = id_.partition("/")
         try:
             live = self._gateway(account_sid).fetch_country(iso)
-        except NotFoundError:
-            return ReadResult("", {})
+        except (NotFoundError, AccountClosedError):
+            return ReadResult("", {})  # the country, or the whole subaccount, is gone
         inputs = {k: props[k] for k in ("on_delete",) if k in props}
         outputs = self._outputs({**inputs, "iso_code": iso}, account_sid, live, props.get("flags_before_adoption"))
         return ReadResult(id_, outputs, {k: outputs[k] for k in INPUT_KEYS if k in outputs})
@@ -159,8 +159,8 @@ class DialingPermissionCountryProvider(DialingProvider):
             target = flags_of(before)
         try:
             write_and_verify(self._gateway(account_sid), {iso: target})
-        except NotFoundError:
-            return  # the country is gone from the account's list: nothing left to restore
+        except (NotFoundError, AccountClosedError):
+            return  # the country or the subaccount is gone: nothing left to restore
 
 
 class DialingPermissionCountry(Resource, module="twilio-dialing", name="DialingPermissionCountry"):

@@ -10,7 +10,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from pydantic import BaseModel, ConfigDict
 
 from ._claims import ALL_COUNTRIES, claim, identify
-from ._exceptions import TwilioDialingError, UnknownCountryError
+from ._exceptions import AccountClosedError, TwilioDialingError, UnknownCountryError
 from ._gateway import Gateway
 from ._permissions import FLAG_NAMES, Flags, changed_flags, flags_of, write_and_verify
 from ._provider import AccountSid, DialingProvider, FlagSetting, IsoCode, check_inputs, has_unknowns
@@ -209,7 +209,11 @@ class DialingPermissionsProvider(DialingProvider):
         )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        live = {c.iso_code: flags_of(c) for c in self.session.gateway(id_).list_countries()}
+        try:
+            gateway = self.session.gateway(id_)
+        except AccountClosedError:
+            return ReadResult("", {})
+        live = {c.iso_code: flags_of(c) for c in gateway.list_countries()}
         _report(f"DialingPermissions of {id_} drifted", props.get("permissions") or {}, live)
         outputs = {**props, "account_sid": id_, "permissions": live}
         return ReadResult(id_, outputs, {k: outputs[k] for k in INPUT_KEYS if k in outputs})
@@ -230,7 +234,10 @@ class DialingPermissionsProvider(DialingProvider):
         before = props.get("permissions_before_adoption")
         if props.get("on_delete", "restore") == "retain" or not before:
             return
-        gateway = self.session.gateway(id_)
+        try:
+            gateway = self.session.gateway(id_)
+        except AccountClosedError:
+            return  # nothing left to restore on a closed subaccount
         current = {c.iso_code: flags_of(c) for c in gateway.list_countries()}
         # Put back only what this resource manages: flags it left "unchanged" may belong to someone else.
         target = {}

@@ -10,7 +10,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from pydantic import BaseModel, ConfigDict, StrictBool
 
 from ._claims import claim, identify
-from ._exceptions import ConfigurationError, WriteNotAppliedError
+from ._exceptions import AccountClosedError, ConfigurationError, WriteNotAppliedError
 from ._gateway import Gateway
 from ._provider import AccountSid, DialingProvider, check_inputs, has_unknowns
 
@@ -103,7 +103,10 @@ class SubaccountInheritanceProvider(DialingProvider):
         return CreateResult(account_sid, {**props, "inheritance_before_adoption": before})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        live = self.session.gateway(id_).fetch_dialing_permissions_inheritance()
+        try:
+            live = self.session.gateway(id_).fetch_dialing_permissions_inheritance()
+        except AccountClosedError:
+            return ReadResult("", {})
         outputs = {**props, "account_sid": id_, "dialing_permissions_inheritance": live}
         return ReadResult(id_, outputs, {k: outputs[k] for k in INPUT_KEYS if k in outputs})
 
@@ -117,7 +120,11 @@ class SubaccountInheritanceProvider(DialingProvider):
         before = props.get("inheritance_before_adoption")
         if props.get("on_delete", "restore") == "retain" or before is None:
             return
-        _write_and_verify(self.session.gateway(id_), bool(before))
+        try:
+            gateway = self.session.gateway(id_)
+        except AccountClosedError:
+            return  # nothing left to restore on a closed subaccount
+        _write_and_verify(gateway, bool(before))
 
 
 class SubaccountInheritance(Resource, module="twilio-dialing", name="SubaccountInheritance"):
