@@ -128,3 +128,23 @@ def _country_inputs(value: bool) -> dict[str, object]:
         "high_risk_tollfraud_numbers_enabled": False,
         "on_delete": "restore",
     }
+
+
+def test_tenant_onboarding_leaks_no_secret(twilio_emulator, stack):
+    from pulumi_twilio_dialing import TenantDialingPolicy, TenantDialingPolicyArgs
+
+    engine = stack()
+
+    def tenant() -> None:
+        TenantDialingPolicy("acme", TenantDialingPolicyArgs(friendly_name="Acme", allowed_countries=["BR"]))
+
+    engine.up(tenant)
+    engine.refresh()
+    exported, blobs = engine.export(), _provider_blobs(engine)
+    engine.destroy()
+    secrets = _secrets(twilio_emulator)
+    assert len(secrets) == 2  # the main token and the new subaccount's, which the provider saw
+    for secret in secrets:
+        assert secret not in exported
+        assert secret not in engine.provider_output
+        assert all(secret.encode() not in blob for blob in blobs)
