@@ -310,6 +310,11 @@ class Backend:
                 raise TwilioError.account_not_active()
             return Principal(account, api_key)
 
+    def in_flight(self, account_sid: str) -> int:
+        """Requests of this account being served right now."""
+        with self._lock:
+            return self._inflight[account_sid]
+
     @contextmanager
     def concurrency_slot(self, account_sid: str) -> Iterator[int]:
         """Hold one of the account's concurrent-request slots; 429/20429 when none is free."""
