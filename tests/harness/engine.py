@@ -589,9 +589,3 @@ class Engine:
             },
             sort_keys=True,
         )
-
-
-@contextmanager
-def engine(cwd: Path, **kwargs: Any) -> Iterator[Engine]:
-    with Engine(cwd=cwd, **kwargs) as running:
-        yield running
