@@ -113,9 +113,7 @@ def test_every_failure_is_reported_at_once(twilio_emulator, stack):
 
 
 def test_defaults_are_filled_in_at_check(stack):
-    engine = stack()
-    engine.preview(country(iso_code="GB"))
-    plan = engine.preview(country(iso_code="GB"))
+    plan = stack().preview(country(iso_code="GB"))
     assert plan.steps["country"].outputs == {
         "iso_code": "GB",
         "low_risk_numbers_enabled": True,

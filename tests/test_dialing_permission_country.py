@@ -276,3 +276,20 @@ def test_a_closed_subaccount_is_gone_for_refresh_and_destroy(twilio_emulator, st
     destroyed.destroy()  # succeeds: nothing is left to restore on a closed subaccount
     assert destroyed.state == {}
     assert [r.method for r in backend.request_log()] == ["GET"]  # only the read that found it closed
+
+
+def test_changing_the_configured_account_replaces_resources_that_use_it(twilio_emulator, stack):
+    from conftest import stack_config
+
+    engine = stack()
+    engine.up(country(iso_code="GB"))
+    other = twilio_emulator.backend.create_main_account("another main account")
+    engine.config = stack_config(
+        twilio_emulator, **{"twilio:accountSid": other.sid, "twilio:authToken": other.auth_token}
+    )
+    plan = engine.preview(country(iso_code="GB"))
+    assert plan.kinds() == {"country": "replace"}
+    assert plan.steps["country"].replaces == ["account_sid"]
+    assert engine.preview(country(iso_code="GB", account_sid=twilio_emulator.main_account.sid)).kinds() == {
+        "country": "same"
+    }

@@ -172,14 +172,26 @@ class DialingProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         self._session = Session.shared(req.config)
 
-    def account_key(self, account_sid: str | None) -> str:
-        """The account a resource acts on, for messages and claims, without needing credentials."""
+    def resolved_account(self, account_sid: str | None, fallback: str | None = None) -> str | None:
+        """The account a resource acts on: its own ``account_sid``, else the configured account (read
+        without credentials), else ``fallback``."""
         if account_sid:
             return account_sid
         try:
-            return self.session.configured_account_sid or "the configured account"
+            configured = self.session.configured_account_sid
         except ConfigurationError:
-            return "the configured account"
+            configured = None
+        return configured or fallback
+
+    def account_key(self, account_sid: str | None) -> str:
+        """The account a resource acts on, for messages and claims."""
+        return self.resolved_account(account_sid) or "the configured account"
+
+    def account_changed(self, olds: dict[str, Any], news: dict[str, Any]) -> bool:
+        """Whether the account acted on changes (so the resource must be replaced). Without an explicit
+        ``account_sid``, a change of the configured account counts too."""
+        old = olds.get("account_sid")
+        return self.resolved_account(news.get("account_sid"), old) != old
 
     @property
     def session(self) -> Session:

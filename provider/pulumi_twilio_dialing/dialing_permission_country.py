@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, StrictBool
 
 from ._claims import claim, identify
 from ._exceptions import AccountClosedError, NotFoundError, UnknownCountryError
-from ._gateway import Gateway
 from ._models import DialingPermissionsCountry
 from ._permissions import FLAG_NAMES, Flags, flags_of, write_and_verify
 from ._provider import AccountSid, DialingProvider, IsoCode, check_inputs, has_unknowns
@@ -78,22 +77,16 @@ class DialingPermissionCountryProvider(DialingProvider):
         )
         return CheckResult(result.inputs, [CheckFailure("iso_code", conflict)] if conflict else [])
 
-    def _account(self, props: dict[str, Any], fallback: str | None = None) -> str | None:
-        return props.get("account_sid") or self.session.configured_account_sid or fallback
-
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         if has_unknowns(news, INPUT_KEYS):
             return DiffResult(changes=None)
         replaces = []
         if olds.get("iso_code") != news.get("iso_code"):
             replaces.append("iso_code")
-        if self._account(news, olds.get("account_sid")) != olds.get("account_sid"):
+        if self.account_changed(olds, news):
             replaces.append("account_sid")
         changed = replaces or [k for k in (*FLAG_NAMES, "on_delete", "__provider") if olds.get(k) != news.get(k)]
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
-
-    def _gateway(self, account_sid: str | None) -> Gateway:
-        return self.session.gateway(account_sid)
 
     @staticmethod
     def _outputs(
@@ -110,7 +103,7 @@ class DialingPermissionCountryProvider(DialingProvider):
         }
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        gateway = self._gateway(props.get("account_sid"))
+        gateway = self.session.gateway(props.get("account_sid"))
         account_sid = gateway.credentials.account_sid
         iso = props["iso_code"]
         try:
@@ -129,7 +122,7 @@ class DialingPermissionCountryProvider(DialingProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         account_sid, _, iso = id_.partition("/")
         try:
-            live = self._gateway(account_sid).fetch_country(iso)
+            live = self.session.gateway(account_sid).fetch_country(iso)
         except (NotFoundError, AccountClosedError):
             return ReadResult("", {})  # the country, or the whole subaccount, is gone
         inputs = {k: props[k] for k in ("on_delete",) if k in props}
@@ -142,7 +135,7 @@ class DialingPermissionCountryProvider(DialingProvider):
         if wanted == flags_of(olds):
             # Only on_delete (or the provider code) changed: state only, no request.
             return UpdateResult({**olds, **{k: news[k] for k in INPUT_KEYS if k in news}, "account_sid": account_sid})
-        live = write_and_verify(self._gateway(account_sid), {iso: wanted})[iso]
+        live = write_and_verify(self.session.gateway(account_sid), {iso: wanted})[iso]
         return UpdateResult(self._outputs(news, account_sid, live, olds.get("flags_before_adoption")))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -155,10 +148,10 @@ class DialingPermissionCountryProvider(DialingProvider):
         else:
             before = props.get("flags_before_adoption")
             if not before:
-                return  # adopted through `get`: nothing known to restore
+                return  # no restore point recorded: nothing known to put back
             target = flags_of(before)
         try:
-            write_and_verify(self._gateway(account_sid), {iso: target})
+            write_and_verify(self.session.gateway(account_sid), {iso: target})
         except (NotFoundError, AccountClosedError):
             return  # the country or the subaccount is gone: nothing left to restore
 

@@ -165,7 +165,7 @@ class DialingPermissionsProvider(DialingProvider):
         if has_unknowns(news, INPUT_KEYS):
             return DiffResult(changes=None)
         account = olds.get("account_sid")
-        if (news.get("account_sid") or self.session.configured_account_sid or account) != account:
+        if self.account_changed(olds, news):
             return DiffResult(changes=True, replaces=["account_sid"], delete_before_replace=False)
         live = olds.get("permissions") or {}
         target = target_table(live, news["default"], news["countries"])
