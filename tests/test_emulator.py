@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import subprocess
@@ -448,6 +449,53 @@ def test_list_failures_reach_the_twilio_client_as_plain_twilio_exception(emulato
         client.voice.v1.dialing_permissions.countries.list()
     assert not isinstance(raised.value, TwilioRestException)
     assert raised.value.args[1].status_code == 429
+
+
+def test_echo_credentials_faults_echo_the_authorization_header_and_form(emulator, main):
+    header = "Basic " + base64.b64encode(f"{main.auth[0]}:{main.auth[1]}".encode()).decode()
+    emulator.backend.clear_request_log()
+
+    emulator.backend.faults.add(Fault("echo_credentials", count=1, status=400, method="POST"))
+    answered = main.bulk([entry("GB")])
+    body = assert_twilio_error(answered, 400, 20001)
+    assert header in body["message"] and "UpdateRequest=" in body["message"]
+    assert not emulator.backend.stored_flags(main.auth[0], "GB").low_risk_numbers_enabled  # not processed
+
+    emulator.backend.faults.add(Fault("echo_credentials", count=1, status=401))
+    refused = main.get("/v1/Settings")
+    assert header in assert_twilio_error(refused, 401, 20003)["message"]
+    assert refused.headers["WWW-Authenticate"] == 'Basic realm="Twilio API"'
+
+    fault = {"kind": "echo_credentials", "count": 1, "status": 502, "echo_format": "text"}
+    [added] = requests.post(emulator.url + "/__emulator__/faults", json=fault, timeout=10).json()
+    assert added["echo_format"] == "text"
+    page = main.post("/v1/Settings", DialingPermissionsInheritance="false")
+    assert page.status_code == 502
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert f"Authorization: {header}" in page.text and "DialingPermissionsInheritance=false" in page.text
+    assert re.fullmatch(r"RQ[0-9a-f]{32}", page.headers["Twilio-Request-Id"])
+    assert emulator.backend.faults.active() == []
+
+    log = emulator.backend.request_log()
+    assert [(r.status, r.faults) for r in log] == [(s, ("echo_credentials",)) for s in (400, 401, 502)]
+    dumped = json.dumps([r.as_dict() for r in log])
+    assert main.auth[1] not in dumped and header[6:] not in dumped and "Authorization" not in dumped
+
+
+@pytest.mark.parametrize(
+    ("fault", "fragment"),
+    [
+        ({"kind": "echo_credentials", "count": 1}, "echo_credentials fault answers 400, 401"),  # no default status
+        ({"kind": "echo_credentials", "count": 1, "status": 429}, "echo_credentials fault answers"),
+        ({"kind": "echo_credentials", "count": 1, "status": 400, "echo_format": "xml"}, "echo_format must be"),
+        ({"kind": "error", "count": 1, "status": 500, "echo_format": "text"}, "echo_credentials faults only"),
+    ],
+)
+def test_echo_credentials_faults_are_validated(emulator, fault, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        Fault(**fault)
+    answered = requests.post(emulator.url + "/__emulator__/faults", json=fault, timeout=10)
+    assert answered.status_code == 400 and fragment in answered.json()["error"]
 
 
 # ------------------------------------------------------------------------------------------- request log

@@ -7,12 +7,16 @@ is why the emulator can tell the two APIs apart by path. Pagination links are ab
 through the same rewrite.
 
 Errors come back as this package's :mod:`exceptions <pulumi_twilio_dialing._exceptions>`. No message
-carries a credential: only SIDs, methods and paths.
+carries a credential: only SIDs, methods and paths, and Twilio's own message, scrubbed (see
+:mod:`._redact`) because Twilio or a proxy may echo the request's ``Authorization`` header or form in it.
+Every credential registers itself for scrubbing as it is created, as do the tokens Twilio returns.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import random
 import threading
 import time
@@ -41,6 +45,7 @@ from ._models import (
     CountryPermissionUpdate,
     DialingPermissionsCountry,
 )
+from ._redact import register_secret, scrub
 
 __all__ = ["DEFAULT_TIMEOUT_SECONDS", "Credentials", "Gateway", "RedirectingHttpClient", "RetryPolicy"]
 
@@ -63,6 +68,9 @@ class Credentials:
     account_sid: str
     username: str
     password: str = field(repr=False)
+
+    def __post_init__(self) -> None:
+        register_secret(self.password, username=self.username)
 
     @classmethod
     def auth_token(cls, account_sid: str, auth_token: str) -> Credentials:
@@ -132,15 +140,28 @@ class RedirectingHttpClient(TwilioHttpClient):
         return response
 
 
+class _ScrubLogRecords(logging.Filter):
+    """The library logs response headers, which a proxy may fill with the request's credentials."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        with contextlib.suppress(Exception):  # a malformed record is logging's to report, not ours
+            record.msg, record.args = scrub(record.getMessage()), None
+        return True
+
+
+logging.getLogger("twilio.http_client").addFilter(_ScrubLogRecords())
+
+
 def _error_from_body(status: int, text: str) -> tuple[int | None, str, str | None]:
     try:
         body = json.loads(text)
     except ValueError:
-        return None, text[:200] or f"HTTP {status}", None
+        return None, scrub(text)[:200] or f"HTTP {status}", None  # scrubbed first: never half a secret
     if not isinstance(body, dict):
-        return None, text[:200], None
-    code = body.get("code")
-    return (code if isinstance(code, int) else None), str(body.get("message", "")), body.get("more_info")
+        return None, scrub(text)[:200], None
+    code, more = body.get("code"), body.get("more_info")
+    more = scrub(more) if isinstance(more, str) else more
+    return (code if isinstance(code, int) else None), scrub(str(body.get("message", ""))), more
 
 
 class Gateway:
@@ -230,13 +251,14 @@ class Gateway:
             if isinstance(response, Response):
                 code, message, more = _error_from_body(response.status_code, response.text)
                 raise self._api_error(response.status_code, code, message, method, path, more) from None
-            raise TwilioApiError(str(error), status=0, code=None, method=method, path=path) from None
+            raise TwilioApiError(scrub(str(error)), status=0, code=None, method=method, path=path) from None
         except requests.RequestException as error:
             raise TwilioConnectionError(type(error).__name__, method=method, path=path) from None
 
     def _api_error(
         self, status: int, code: int | None, message: str, method: str, path: str, more_info: str | None
     ) -> TwilioApiError:
+        message = scrub(message)
         kwargs: dict[str, Any] = {
             "status": status,
             "code": code,
@@ -353,6 +375,7 @@ class Gateway:
             lambda: keys.create(friendly_name=friendly_name),
             idempotent=False,
         )
+        register_secret(key.secret, username=key.sid)
         return ApiKeyRecord(sid=key.sid, friendly_name=key.friendly_name or "", secret=key.secret)
 
 
@@ -369,6 +392,8 @@ def _country(record: Any) -> DialingPermissionsCountry:
 
 
 def _account(record: Any) -> AccountRecord:
+    if record.auth_token:
+        register_secret(record.auth_token, username=record.sid)
     return AccountRecord(
         sid=record.sid,
         friendly_name=record.friendly_name or "",

@@ -7,9 +7,13 @@ import threading
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["Fault", "FaultInjector", "FaultKind", "InjectedFaults"]
+__all__ = ["ECHO_STATUSES", "EchoFormat", "Fault", "FaultInjector", "FaultKind", "InjectedFaults"]
 
-FaultKind = Literal["error", "latency", "drop", "accept_not_apply"]
+FaultKind = Literal["error", "latency", "drop", "accept_not_apply", "echo_credentials"]
+FAULT_KINDS: tuple[FaultKind, ...] = ("error", "latency", "drop", "accept_not_apply", "echo_credentials")
+EchoFormat = Literal["json", "text"]
+ECHO_FORMATS: tuple[EchoFormat, ...] = ("json", "text")
+ECHO_STATUSES = (400, 401, 403, 500, 502, 503, 504)
 
 
 @dataclass
@@ -21,7 +25,13 @@ class Fault:
     change, say). Kinds: ``error`` answers ``status`` (429 gets Twilio's 20429 body, 5xx a 20500 body)
     without processing the request; ``latency`` delays the answer by ``seconds``; ``drop`` closes the
     connection after the status line so the client gets no usable answer; ``accept_not_apply`` answers a
-    write as successful but changes nothing.
+    write as successful but changes nothing; ``echo_credentials`` answers ``status`` (400, 401, 403, 500,
+    502, 503 or 504; no default) without processing the request, with an error body that echoes the
+    request's raw ``Authorization`` header (``Basic <base64 of sid:secret>``) and its form body, as a
+    misbehaving proxy or a verbose upstream error could: with ``echo_format="json"`` (the default) a Twilio
+    error body (code 20001 for 400, 20003 for 401/403, 20500 for 5xx) whose ``message`` holds them, with
+    ``echo_format="text"`` a ``text/html`` page holding them. Like every fault, it fires only for a request
+    whose credentials were accepted. The request log still records no secret.
     """
 
     kind: FaultKind
@@ -33,11 +43,12 @@ class Fault:
     path_prefix: str | None = None
     account_sid: str | None = None
     after: int = 0
+    echo_format: EchoFormat = "json"
     fired: int = 0
     passed: int = 0
 
     def __post_init__(self) -> None:
-        if self.kind not in ("error", "latency", "drop", "accept_not_apply"):
+        if self.kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {self.kind!r}")
         if (self.count is None) == (self.fraction is None):
             raise ValueError("a fault needs exactly one of count (next N requests) or fraction (0..1)")
@@ -47,6 +58,12 @@ class Fault:
             raise ValueError("fraction must be in (0, 1]")
         if self.kind == "error" and self.status not in (429, 500, 502, 503, 504):
             raise ValueError("an error fault answers 429, 500, 502, 503 or 504")
+        if self.echo_format not in ECHO_FORMATS:
+            raise ValueError(f"echo_format must be 'json' or 'text', not {self.echo_format!r}")
+        if self.kind == "echo_credentials" and self.status not in ECHO_STATUSES:
+            raise ValueError("an echo_credentials fault answers 400, 401, 403, 500, 502, 503 or 504: set status")
+        if self.kind != "echo_credentials" and self.echo_format != "json":
+            raise ValueError("echo_format applies to echo_credentials faults only")
 
     def matches(self, method: str, path: str, account_sid: str | None) -> bool:
         return (
@@ -68,6 +85,8 @@ class InjectedFaults:
     drop: bool = False
     latency: float = 0.0
     accept_not_apply: bool = False
+    echo_status: int | None = None
+    echo_format: EchoFormat = "json"
     kinds: list[FaultKind] = field(default_factory=list)
 
 
@@ -114,5 +133,7 @@ class FaultInjector:
                     decision.latency += fault.seconds
                 elif fault.kind == "accept_not_apply":
                     decision.accept_not_apply = True
+                elif fault.kind == "echo_credentials" and decision.echo_status is None:
+                    decision.echo_status, decision.echo_format = fault.status, fault.echo_format
             self._faults = [f for f in self._faults if not f.exhausted]
         return decision

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import format_datetime
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,6 +24,7 @@ __all__ = [
     "account_body",
     "accounts_page_body",
     "country_body",
+    "echo_response",
     "error_response",
     "json_response",
     "key_body",
@@ -65,6 +67,27 @@ def error_response(error: TwilioError, headers: Mapping[str, str]) -> Response:
     if error.status == 401:
         extra["WWW-Authenticate"] = 'Basic realm="Twilio API"'
     return json_response(error_body(error), error.status, extra)
+
+
+ECHO_CODES = {400: 20001, 401: 20003, 403: 20003}
+
+
+def echo_response(status: int, echo_format: str, authorization: str, form: str, headers: Mapping[str, str]) -> Response:
+    """An error answer that echoes the request's raw ``Authorization`` header and form body, as a misbehaving
+    proxy (``text``: an HTML page) or a verbose upstream error (``json``: Twilio's error body) could."""
+    reason = HTTPStatus(status).phrase
+    if echo_format == "json":
+        message = f"{reason}: could not process the request (Authorization: {authorization}; body: {form})"
+        return error_response(TwilioError(status, ECHO_CODES.get(status, 20500), message), headers)
+    page = (
+        f"<html><head><title>{status} {reason}</title></head><body><h1>{status} {reason}</h1>"
+        "<p>The proxy could not forward this request. It was:</p>"
+        f"<pre>Authorization: {authorization}\n\n{form}</pre></body></html>"
+    )
+    extra = dict(headers)
+    if status == 401:
+        extra["WWW-Authenticate"] = 'Basic realm="Twilio API"'
+    return Response(page, status_code=status, media_type="text/html", headers=extra)
 
 
 # ----------------------------------------------------------------------------------------------- paging

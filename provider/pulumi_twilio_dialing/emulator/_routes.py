@@ -47,6 +47,15 @@ class Call:
 Handler = Callable[[Call], tuple[dict[str, Any], int]]
 
 
+class _EchoCredentialsError(Exception):
+    """Raised inside the concurrency slot under the ``echo_credentials`` fault; ``wire.echo_response`` answers."""
+
+    def __init__(self, status: int, echo_format: str) -> None:
+        super().__init__(status, echo_format)
+        self.status = status
+        self.echo_format = echo_format
+
+
 class ConnectionDroppedError(Exception):
     """Raised after the status line went out, so the server closes the connection mid-response."""
 
@@ -117,6 +126,8 @@ def twilio_endpoint(backend: Backend, handlers: Mapping[str, Handler]) -> Callab
                     raise TwilioError.too_many_requests()
                 if decision.error_status is not None:
                     raise TwilioError.server_error(decision.error_status)
+                if decision.echo_status is not None:
+                    raise _EchoCredentialsError(decision.echo_status, decision.echo_format)
                 handler = handlers.get(method)
                 if handler is None:
                     raise TwilioError.method_not_allowed(method, path)
@@ -130,6 +141,11 @@ def twilio_endpoint(backend: Backend, handlers: Mapping[str, Handler]) -> Callab
             if error.status == 429 and backend.settings.retry_after_seconds is not None:
                 headers["Retry-After"] = str(backend.settings.retry_after_seconds)
             response = wire.error_response(error, headers)
+        except _EchoCredentialsError as echo:
+            # The raw header goes into this answer only: the request log keeps the credential's SID, as ever.
+            authorization = request.headers.get("authorization", "")
+            headers = _standard_headers(request_id, started, concurrent)
+            response = wire.echo_response(echo.status, echo.echo_format, authorization, body, headers)
         backend.record(
             LoggedRequest(
                 request_id=request_id,
