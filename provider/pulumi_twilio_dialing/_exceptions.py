@@ -7,6 +7,7 @@ Every error this package raises on purpose derives from :class:`TwilioDialingErr
     │   └── AccountClosedError  the subaccount acted on is closed (for good)
     ├── WriteNotAppliedError    Twilio accepted a write but reading back shows it did not take
     ├── PartialWriteError       a change spread over several requests failed part-way (says what was applied)
+    ├── StateDivergedError      a failed change could not be put back: Twilio differs from Pulumi's state
     ├── UnknownCountryError     an ISO code that Twilio's country list for the account does not have
     └── TwilioApiError          Twilio answered with an error status (carries Twilio's own code)
         ├── AuthenticationError     20003: credentials refused for the account named
@@ -26,6 +27,7 @@ __all__ = [
     "NotFoundError",
     "PartialWriteError",
     "RateLimitedError",
+    "StateDivergedError",
     "TwilioApiError",
     "TwilioConnectionError",
     "TwilioDialingError",
@@ -61,14 +63,38 @@ class WriteNotAppliedError(TwilioDialingError):
 
 class PartialWriteError(TwilioDialingError):
     """A change written in several BulkCountryUpdates requests failed part-way. ``applied`` lists the ISO
-    codes written before the failure, ``not_applied`` the rest; ``cause`` is the error that stopped it.
-    Every write sets absolute values, so running the same change again finishes it."""
+    codes whose request Twilio confirmed, ``uncertain`` those of the request that failed (its answer may
+    have been lost after Twilio applied it), ``not_sent`` the rest; ``not_applied`` is ``uncertain`` plus
+    ``not_sent``. ``cause`` is the error that stopped it."""
 
-    def __init__(self, message: str, applied: list[str], not_applied: list[str], cause: TwilioDialingError) -> None:
+    def __init__(
+        self,
+        message: str,
+        applied: list[str],
+        not_applied: list[str],
+        cause: TwilioDialingError,
+        uncertain: list[str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.applied = applied
         self.not_applied = not_applied
+        self.uncertain = list(uncertain or [])
+        self.not_sent = [iso for iso in not_applied if iso not in set(self.uncertain)]
         self.cause = cause
+
+
+class StateDivergedError(TwilioDialingError):
+    """A create, update or delete failed after writing, and putting back what it had written failed too.
+
+    ``differences`` maps each setting (``"GB.high_risk_tollfraud_numbers_enabled"``) to
+    ``(live, state, restore_point)``: the value Twilio has as far as known (``None``: unknown, the answer
+    was lost), the value Pulumi's state keeps (``None``: nothing), and the value from before this stack
+    managed it (``None``: none recorded). ``pulumi refresh`` reads the truth back into the state.
+    """
+
+    def __init__(self, message: str, differences: dict[str, tuple[bool | None, bool | None, bool | None]]) -> None:
+        super().__init__(message)
+        self.differences = differences
 
 
 class UnknownCountryError(TwilioDialingError):

@@ -3,13 +3,24 @@ as the chunk size allows, then read back to verify."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from ._exceptions import PartialWriteError, TwilioDialingError, WriteNotAppliedError
 from ._gateway import Gateway
 from ._models import CountryPermissionUpdate, DialingPermissionsCountry
 
-__all__ = ["FLAG_NAMES", "Flags", "changed_flags", "compact", "flags_of", "write_and_verify"]
+__all__ = [
+    "FLAG_NAMES",
+    "CountryFlagStore",
+    "Flags",
+    "Values",
+    "changed_flags",
+    "compact",
+    "flags_of",
+    "table_of",
+    "values_of",
+    "write_and_verify",
+]
 
 FLAG_NAMES = (
     "low_risk_numbers_enabled",
@@ -17,6 +28,8 @@ FLAG_NAMES = (
     "high_risk_tollfraud_numbers_enabled",
 )
 Flags = dict[str, bool]
+Values = dict[tuple[str, str], bool]
+"""Settings of one account by (item, flag): ``{("GB", "low_risk_numbers_enabled"): True, ...}``."""
 
 
 def flags_of(source: Mapping[str, object] | DialingPermissionsCountry) -> Flags:
@@ -24,6 +37,19 @@ def flags_of(source: Mapping[str, object] | DialingPermissionsCountry) -> Flags:
     if isinstance(source, DialingPermissionsCountry):
         return {name: bool(getattr(source, name)) for name in FLAG_NAMES}
     return {name: bool(source[name]) for name in FLAG_NAMES}
+
+
+def values_of(table: Mapping[str, Mapping[str, bool]]) -> Values:
+    """``{iso: {flag: value}}`` as settings by (iso, flag)."""
+    return {(iso, flag): bool(value) for iso, flags in table.items() for flag, value in flags.items()}
+
+
+def table_of(values: Mapping[tuple[str, str], bool]) -> dict[str, dict[str, bool]]:
+    """Settings by (iso, flag) as ``{iso: {flag: value}}`` (sorted by ISO code, flags in Twilio's order)."""
+    table: dict[str, dict[str, bool]] = {}
+    for (iso, flag), value in sorted(values.items(), key=lambda kv: (kv[0][0], FLAG_NAMES.index(kv[0][1]))):
+        table.setdefault(iso, {})[flag] = value
+    return table
 
 
 def compact(flags: Mapping[str, bool]) -> str:
@@ -47,7 +73,14 @@ def _describe(mismatches: Mapping[str, tuple[object, object]]) -> str:
     )
 
 
-def _write(gateway: Gateway, targets: Mapping[str, Flags], chunk_size: int, before: Mapping[str, Flags] | None) -> None:
+def _codes(isos: list[str], shown: int = 30) -> str:
+    # Messages travel in size-limited gRPC headers: name the first codes, count the rest.
+    if not isos:
+        return "none"
+    return ", ".join(isos[:shown]) + (f", ... and {len(isos) - shown} more" if len(isos) > shown else "")
+
+
+def _write(gateway: Gateway, targets: Mapping[str, Flags], chunk_size: int) -> None:
     isos = list(targets)
     chunks = [isos[i : i + chunk_size] for i in range(0, len(isos), chunk_size)]
     applied: list[str] = []
@@ -55,24 +88,15 @@ def _write(gateway: Gateway, targets: Mapping[str, Flags], chunk_size: int, befo
         try:
             gateway.bulk_update_countries([CountryPermissionUpdate(iso_code=iso, **targets[iso]) for iso in chunk])
         except TwilioDialingError as error:
-            done = set(applied)
-            not_applied = [iso for iso in isos if iso not in done]
-            previous = (
-                " Previous flags of the applied countries (L/S/T = low-risk/special/toll-fraud on): "
-                + ", ".join(f"{iso}:{compact(before[iso])}" for iso in applied)
-                + "."
-                if before and applied
-                else ""
-            )
+            not_applied = isos[len(applied) :]
             raise PartialWriteError(
                 f"BulkCountryUpdates request {index + 1} of {len(chunks)} on account "
                 f"{gateway.credentials.account_sid} failed: {error}. Applied: {len(applied)} countries "
-                f"({', '.join(applied) or 'none'}). Not applied: {len(not_applied)} countries "
-                f"({', '.join(not_applied)}).{previous} Every write sets absolute values: run the update again "
-                "to finish it.",
-                applied,
+                f"({_codes(applied)}). Not applied: {len(not_applied)} countries ({_codes(not_applied)}).",
+                list(applied),
                 not_applied,
                 error,
+                uncertain=list(chunk),
             ) from None
         applied.extend(chunk)
 
@@ -82,19 +106,18 @@ def write_and_verify(
     targets: Mapping[str, Flags],
     *,
     chunk_size: int = 1000,
-    before: Mapping[str, Flags] | None = None,
     whole_table: bool = False,
 ) -> dict[str, DialingPermissionsCountry]:
     """Write ``targets`` (ISO code to its three flags), ``chunk_size`` countries per BulkCountryUpdates
     request, then read them back: one fetch for a single country, one list request for several (or with
     ``whole_table``, which also returns every country of the list, not only the targets).
 
-    A request that fails part-way raises :class:`PartialWriteError` naming what was and was not applied
-    (with the ``before`` flags of what was, so nothing is lost); a read-back that differs raises
-    :class:`WriteNotAppliedError` naming every country and flag that did not take."""
+    A request that fails part-way raises :class:`PartialWriteError` naming what was, may have been, and
+    was not applied; a read-back that differs raises :class:`WriteNotAppliedError` naming every country
+    and flag that did not take."""
     if not targets:
         return {}
-    _write(gateway, targets, chunk_size, before)
+    _write(gateway, targets, chunk_size)
     if len(targets) == 1 and not whole_table:
         [iso] = targets
         found = {iso: gateway.fetch_country(iso)}
@@ -110,8 +133,49 @@ def write_and_verify(
         account = gateway.credentials.account_sid
         raise WriteNotAppliedError(
             f"Twilio accepted the dialing-permissions update of account {account}, but reading it back shows "
-            f"it did not take: {_describe(mismatches)}. Nothing was recorded as changed; run the update again, "
-            "and if it persists check the account's Voice Geographic Permissions in the Twilio Console",
+            f"it did not take: {_describe(mismatches)}",
             mismatches,
         )
     return found
+
+
+class CountryFlagStore:
+    """The country flags of one account as settings: reads one country (one fetch) or the whole table
+    (one list request); writes whole triples, so flags not being written keep the value last read."""
+
+    topic = "countries"
+
+    def __init__(self, gateway: Gateway, chunk_size: int, *, whole_table: bool = False) -> None:
+        self.gateway = gateway
+        self.whole_table = whole_table  # verify (and report) with the whole table, not the written countries
+        self.account_sid = gateway.credentials.account_sid
+        self.chunk_size = chunk_size
+        self.records: dict[str, DialingPermissionsCountry] = {}
+
+    def read(self, items: Iterable[str] | None = None) -> Values:
+        wanted = None if items is None else list(items)
+        if wanted is not None and len(wanted) == 1:
+            records = [self.gateway.fetch_country(wanted[0])]
+        else:
+            records = [c for c in self.gateway.list_countries() if wanted is None or c.iso_code in wanted]
+        self.records.update({r.iso_code: r for r in records})
+        return {(r.iso_code, flag): value for r in records for flag, value in flags_of(r).items()}
+
+    def write(self, targets: Mapping[tuple[str, str], bool], live: Mapping[tuple[str, str], bool]) -> Values:
+        """Write ``targets``; each country's other flags are sent as ``live`` has them. Returns the verified
+        values of every flag of the countries written."""
+        by_country = table_of(targets)
+        for iso, flags in by_country.items():
+            missing = [f for f in FLAG_NAMES if f not in flags and (iso, f) not in live]
+            if missing:  # never guess a flag: BulkCountryUpdates sets all three
+                raise ValueError(f"cannot write {iso} without knowing {', '.join(missing)}")
+        triples = {
+            iso: {flag: flags[flag] if flag in flags else live[(iso, flag)] for flag in FLAG_NAMES}
+            for iso, flags in by_country.items()
+        }
+        found = write_and_verify(self.gateway, triples, chunk_size=self.chunk_size, whole_table=self.whole_table)
+        self.records.update(found)
+        return {(iso, flag): value for iso, record in found.items() for flag, value in flags_of(record).items()}
+
+    def describe(self, key: tuple[str, str]) -> str:
+        return f"{key[0]}.{key[1]}"

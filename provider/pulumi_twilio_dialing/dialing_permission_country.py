@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import Resource
 from pydantic import BaseModel, ConfigDict, StrictBool
 
-from ._claims import claim, identify
-from ._exceptions import AccountClosedError, NotFoundError, UnknownCountryError
-from ._models import DialingPermissionsCountry
-from ._permissions import FLAG_NAMES, Flags, flags_of, write_and_verify
-from ._provider import AccountSid, DialingProvider, IsoCode, check_inputs, has_unknowns
+from ._exceptions import TwilioDialingError, UnknownCountryError
+from ._lifecycle import SettingKey, SettingsProvider, SettingStore
+from ._permissions import FLAG_NAMES, CountryFlagStore, Values
+from ._provider import AccountSid, IsoCode
 
 __all__ = ["DialingPermissionCountry", "DialingPermissionCountryArgs", "DialingPermissionCountryProvider"]
 
 OnDelete = Literal["restore", "disable", "retain"]
-REPLACE_KEYS = ("iso_code", "account_sid")
 INPUT_KEYS = ("iso_code", *FLAG_NAMES, "account_sid", "on_delete")
 
 
@@ -61,99 +60,74 @@ class DialingPermissionCountryArgs:
     resource first managed the country; ``"disable"`` turns all three off; ``"retain"`` leaves them."""
 
 
-class DialingPermissionCountryProvider(DialingProvider):
-    """Maps the resource's lifecycle onto ``/v1/DialingPermissions`` of the target account."""
+class DialingPermissionCountryProvider(SettingsProvider):
+    """Maps the resource's lifecycle onto ``/v1/DialingPermissions`` of the target account: one fetch to
+    adopt, one BulkCountryUpdates entry with the full triple, one fetch to verify."""
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        result = check_inputs(DialingPermissionCountryInputs, "DialingPermissionCountry", news)
-        if result.failures or has_unknowns(result.inputs, ("iso_code", "account_sid")):
-            return result
-        iso = result.inputs["iso_code"]
-        conflict = claim(
-            self.account_key(result.inputs.get("account_sid")),
-            [iso],
-            f"DialingPermissionCountry (iso_code {iso})",
-            identify("DialingPermissionCountry", result.inputs),
-        )
-        return CheckResult(result.inputs, [CheckFailure("iso_code", conflict)] if conflict else [])
+    KIND = "DialingPermissionCountry"
+    INPUTS = DialingPermissionCountryInputs
+    INPUT_KEYS = INPUT_KEYS
+    UPDATE_KEYS = (*FLAG_NAMES, "on_delete")
+    REPLACE_KEYS = ("iso_code",)
+    CLAIM_KEYS = ("iso_code", "account_sid")
+    WRITE_KEYS = FLAG_NAMES
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        if has_unknowns(news, INPUT_KEYS):
-            return DiffResult(changes=None)
-        replaces = []
-        if olds.get("iso_code") != news.get("iso_code"):
-            replaces.append("iso_code")
-        if self.account_changed(olds, news):
-            replaces.append("account_sid")
-        changed = replaces or [k for k in (*FLAG_NAMES, "on_delete", "__provider") if olds.get(k) != news.get(k)]
-        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+    def _store(self, account_sid: str | None) -> CountryFlagStore:
+        return CountryFlagStore(self.session.gateway(account_sid), self.session.settings.bulk_chunk_size)
 
-    @staticmethod
-    def _outputs(
-        inputs: dict[str, Any], account_sid: str, live: DialingPermissionsCountry, before: Flags | None
-    ) -> dict[str, Any]:
-        return {
-            **{k: inputs[k] for k in INPUT_KEYS if k in inputs},
-            **flags_of(live),
-            "account_sid": account_sid,
-            "name": live.name,
-            "continent": live.continent,
-            "country_codes": list(live.country_codes),
-            "flags_before_adoption": before,
-        }
+    def _resource_id(self, store: SettingStore, props: Mapping[str, Any]) -> str:
+        return f"{store.account_sid}/{props['iso_code']}"
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        gateway = self.session.gateway(props.get("account_sid"))
-        account_sid = gateway.credentials.account_sid
+    def _parse_id(self, id_: str) -> dict[str, Any]:
+        account_sid, _, iso = id_.partition("/")
+        return {"account_sid": account_sid, "iso_code": iso}
+
+    def _items(self, props: Mapping[str, Any]) -> list[str]:
+        return [props["iso_code"]]
+
+    def _claim_items(self, inputs: Mapping[str, Any]) -> dict[str, frozenset[str]]:
+        return {inputs["iso_code"]: frozenset(FLAG_NAMES)}
+
+    def _claimant(self, inputs: Mapping[str, Any]) -> str:
+        return f"DialingPermissionCountry (iso_code {inputs['iso_code']})"
+
+    def _claim_field(self, inputs: Mapping[str, Any]) -> str:
+        return "iso_code"
+
+    def _managed(self, props: Mapping[str, Any], live: Values) -> set[SettingKey]:
+        return {(props["iso_code"], flag) for flag in FLAG_NAMES}
+
+    def _desired(self, props: Mapping[str, Any], live: Values) -> Values:
+        return {(props["iso_code"], flag): bool(props[flag]) for flag in FLAG_NAMES}
+
+    def _recorded(self, outputs: Mapping[str, Any]) -> Values:
+        return {(outputs["iso_code"], f): bool(outputs[f]) for f in FLAG_NAMES if f in outputs}
+
+    def _restore_points(self, outputs: Mapping[str, Any]) -> Values:
+        before = outputs.get("flags_before_adoption") or {}
+        return {(outputs["iso_code"], f): bool(v) for f, v in before.items() if f in FLAG_NAMES}
+
+    def _not_found(self, props: Mapping[str, Any], store: SettingStore) -> TwilioDialingError:
         iso = props["iso_code"]
-        try:
-            current = gateway.fetch_country(iso)
-        except NotFoundError:
-            raise UnknownCountryError(
-                f"iso_code {iso!r} is not in Twilio's Dialing Permissions country list for account "
-                f"{account_sid}; use a code from pulumi_twilio_dialing.get_countries() (Canada is part of 'US')",
-                [iso],
-            ) from None
-        before = flags_of(current)
-        wanted = flags_of(props)
-        live = current if before == wanted else write_and_verify(gateway, {iso: wanted})[iso]
-        return CreateResult(f"{account_sid}/{iso}", self._outputs(props, account_sid, live, before))
+        return UnknownCountryError(
+            f"iso_code {iso!r} is not in Twilio's Dialing Permissions country list for account "
+            f"{store.account_sid}; use a code from pulumi_twilio_dialing.get_countries() (Canada is part of 'US')",
+            [iso],
+        )
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        account_sid, _, iso = id_.partition("/")
-        try:
-            live = self.session.gateway(account_sid).fetch_country(iso)
-        except (NotFoundError, AccountClosedError):
-            return ReadResult("", {})  # the country, or the whole subaccount, is gone
-        inputs = {k: props[k] for k in ("on_delete",) if k in props}
-        outputs = self._outputs({**inputs, "iso_code": iso}, account_sid, live, props.get("flags_before_adoption"))
-        return ReadResult(id_, outputs, {k: outputs[k] for k in INPUT_KEYS if k in outputs})
-
-    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        account_sid, _, iso = id_.partition("/")
-        wanted = flags_of(news)
-        if wanted == flags_of(olds):
-            # Only on_delete (or the provider code) changed: state only, no request.
-            return UpdateResult({**olds, **{k: news[k] for k in INPUT_KEYS if k in news}, "account_sid": account_sid})
-        live = write_and_verify(self.session.gateway(account_sid), {iso: wanted})[iso]
-        return UpdateResult(self._outputs(news, account_sid, live, olds.get("flags_before_adoption")))
-
-    def delete(self, id_: str, props: dict[str, Any]) -> None:
-        account_sid, _, iso = id_.partition("/")
-        on_delete = props.get("on_delete", "restore")
-        if on_delete == "retain":
-            return
-        if on_delete == "disable":
-            target = dict.fromkeys(FLAG_NAMES, False)
-        else:
-            before = props.get("flags_before_adoption")
-            if not before:
-                return  # no restore point recorded: nothing known to put back
-            target = flags_of(before)
-        try:
-            write_and_verify(self.session.gateway(account_sid), {iso: target})
-        except (NotFoundError, AccountClosedError):
-            return  # the country or the subaccount is gone: nothing left to restore
+    def _outputs(self, props: Mapping[str, Any], store: SettingStore, live: Values, restore: Values) -> dict[str, Any]:
+        iso = props["iso_code"]
+        record = getattr(store, "records", {}).get(iso)
+        before = {f: restore[(iso, f)] for f in FLAG_NAMES if (iso, f) in restore}
+        return {
+            **{k: props[k] for k in INPUT_KEYS if k in props},
+            **{f: live[(iso, f)] for f in FLAG_NAMES if (iso, f) in live},
+            "account_sid": store.account_sid,
+            "name": record.name if record else props.get("name"),
+            "continent": record.continent if record else props.get("continent"),
+            "country_codes": list(record.country_codes) if record else props.get("country_codes"),
+            "flags_before_adoption": before if len(before) == len(FLAG_NAMES) else None,
+        }
 
 
 class DialingPermissionCountry(Resource, module="twilio-dialing", name="DialingPermissionCountry"):

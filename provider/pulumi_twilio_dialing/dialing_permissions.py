@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import ReadResult, Resource
 from pydantic import BaseModel, ConfigDict
 
-from ._claims import ALL_COUNTRIES, claim, identify
-from ._exceptions import AccountClosedError, TwilioDialingError, UnknownCountryError
-from ._gateway import Gateway
-from ._permissions import FLAG_NAMES, Flags, changed_flags, flags_of, write_and_verify
-from ._provider import AccountSid, DialingProvider, FlagSetting, IsoCode, check_inputs, has_unknowns
+from ._claims import ALL_COUNTRIES
+from ._exceptions import TwilioDialingError, UnknownCountryError
+from ._lifecycle import SettingKey, SettingsProvider, SettingStore
+from ._permissions import FLAG_NAMES, CountryFlagStore, Values, changed_flags, table_of, values_of
+from ._provider import AccountSid, FlagSetting, IsoCode
+from ._redact import say
 
 __all__ = [
     "UNCHANGED",
@@ -96,162 +98,135 @@ def _normalise(inputs: dict[str, Any]) -> dict[str, Any]:
     return {**inputs, "default": default, "countries": countries}
 
 
-def target_table(current: dict[str, Flags], default: dict[str, Any], countries: dict[str, Any]) -> dict[str, Flags]:
-    """The table the inputs ask for, given the live one: "unchanged" keeps the live value."""
-    target = {}
-    for iso, flags in current.items():
-        wanted = countries.get(iso, default)
-        target[iso] = {name: flags[name] if wanted[name] == UNCHANGED else bool(wanted[name]) for name in FLAG_NAMES}
-    return target
+def _wanted(props: Mapping[str, Any], iso: str) -> Mapping[str, Any]:
+    return props["countries"].get(iso, props["default"])  # type: ignore[no-any-return]
 
 
-def _differences(before: dict[str, Flags], after: dict[str, Flags]) -> dict[str, Flags]:
-    return {iso: flags for iso, flags in after.items() if before.get(iso) != flags}
+def _isos(live: Values) -> list[str]:
+    return sorted({iso for iso, _ in live})
 
 
-def _report(title: str, before: dict[str, Flags], after: dict[str, Flags]) -> None:
+def _report(title: str, before: Values, after: Values) -> None:
     """Per-country lines on the provider's output, which the engine shows as diagnostics (no detailed
     diff reaches the engine from a dynamic provider)."""
-    changed = _differences(before, after)
+    changed = sorted({iso for (iso, flag), value in after.items() if before.get((iso, flag)) != value})
     if not changed:
         return
     lines = [f"{title}: {len(changed)} {'country' if len(changed) == 1 else 'countries'}"]
-    for iso in list(changed)[:SHOWN_CHANGES]:
-        lines.append(f"  {iso}: {', '.join(changed_flags(before[iso], after[iso]))}")
+    for iso in changed[:SHOWN_CHANGES]:
+        old = {f: before.get((iso, f), after.get((iso, f), False)) for f in FLAG_NAMES}
+        new = {f: after.get((iso, f), old[f]) for f in FLAG_NAMES}
+        lines.append(f"  {iso}: {', '.join(changed_flags(old, new))}")
     if len(changed) > SHOWN_CHANGES:
         lines.append(f"  ... and {len(changed) - SHOWN_CHANGES} more")
-    print("\n".join(lines), flush=True)
+    say("\n".join(lines))
 
 
-class DialingPermissionsProvider(DialingProvider):
+class DialingPermissionsProvider(SettingsProvider):
     """Maps the resource onto one list request, chunked BulkCountryUpdates and one verifying list request."""
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        result = check_inputs(DialingPermissionsInputs, "DialingPermissions", news)
-        if result.failures or has_unknowns(result.inputs, INPUT_KEYS):
-            return result
-        inputs = _normalise(result.inputs)
-        manages_all = any(v != UNCHANGED for v in inputs["default"].values())
-        conflict = claim(
-            self.account_key(inputs.get("account_sid")),
-            [ALL_COUNTRIES] if manages_all else list(inputs["countries"]),
-            "DialingPermissions",
-            identify("DialingPermissions", inputs),
-        )
-        if conflict:
-            return CheckResult(inputs, [CheckFailure("countries" if not manages_all else "default", conflict)])
-        if not olds:
-            self._preview_new(inputs)
-        return CheckResult(inputs, [])
+    KIND = "DialingPermissions"
+    INPUTS = DialingPermissionsInputs
+    INPUT_KEYS = INPUT_KEYS
+    UPDATE_KEYS = ("default", "countries", "on_delete")
+    CLAIM_KEYS = INPUT_KEYS
+    WRITE_KEYS = ("default", "countries")
+    READS_BEFORE_UPDATE = True
 
-    def _preview_new(self, inputs: dict[str, Any]) -> None:
+    def _complete(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        return _normalise(inputs)
+
+    def _store(self, account_sid: str | None) -> CountryFlagStore:
+        return CountryFlagStore(
+            self.session.gateway(account_sid), self.session.settings.bulk_chunk_size, whole_table=True
+        )
+
+    def _account_of_id(self, id_: str) -> str:
+        return id_
+
+    def _claim_items(self, inputs: Mapping[str, Any]) -> dict[str, frozenset[str]]:
+        items = {
+            iso: frozenset(f for f in FLAG_NAMES if flags[f] != UNCHANGED) for iso, flags in inputs["countries"].items()
+        }
+        default = frozenset(f for f in FLAG_NAMES if inputs["default"][f] != UNCHANGED)
+        return {**items, ALL_COUNTRIES: default} if default else items
+
+    def _claim_field(self, inputs: Mapping[str, Any]) -> str:
+        return "default" if any(v != UNCHANGED for v in inputs["default"].values()) else "countries"
+
+    def _check_new(self, inputs: dict[str, Any]) -> None:
         """A new resource has no table in state to diff against: read it once (the create that follows in
         this process reuses the read) so the preview can say, per country, what the create would change."""
         try:
-            gateway = self.session.gateway(inputs.get("account_sid"))
-            table = {c.iso_code: flags_of(c) for c in gateway.list_countries()}
+            store = self._store(self._account(inputs))
+            live = store.read()
         except TwilioDialingError as error:
-            print(f"DialingPermissions: cannot show the per-country changes of the create: {error}", flush=True)
+            say(f"DialingPermissions: cannot show the per-country changes of the create: {error}")
             return
-        account = gateway.credentials.account_sid
-        self.session.stash_table(account, table)
+        self.session.stash_table(store.account_sid, table_of(live))
         _report(
-            f"DialingPermissions of {account} would change",
-            table,
-            target_table(table, inputs["default"], inputs["countries"]),
+            f"DialingPermissions of {store.account_sid} would change", live, {**live, **self._desired(inputs, live)}
         )
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        if has_unknowns(news, INPUT_KEYS):
-            return DiffResult(changes=None)
-        account = olds.get("account_sid")
-        if self.account_changed(olds, news):
-            return DiffResult(changes=True, replaces=["account_sid"], delete_before_replace=False)
-        live = olds.get("permissions") or {}
-        target = target_table(live, news["default"], news["countries"])
-        _report(f"DialingPermissions of {account} would change", live, target)
-        changed = target != live or any(
-            olds.get(k) != news.get(k) for k in ("default", "countries", "on_delete", "__provider")
-        )
-        return DiffResult(changes=changed, replaces=[], delete_before_replace=False)
-
-    def _converge(
-        self, gateway: Gateway, props: dict[str, Any], current: dict[str, Flags] | None = None
-    ) -> tuple[dict[str, Flags], dict[str, Flags]]:
-        """Read the table once (unless given), write what differs, verify with one more read. Returns
-        (before, after)."""
-        if current is None:
-            current = {c.iso_code: flags_of(c) for c in gateway.list_countries()}
-        unknown = sorted(set(props["countries"]) - set(current))
+    def _initial(self, store: SettingStore, props: Mapping[str, Any]) -> Values:
+        stashed = self.session.take_table(store.account_sid)
+        live = values_of(stashed) if stashed is not None else store.read()
+        unknown = sorted(set(props["countries"]) - set(_isos(live)))
         if unknown:
             raise UnknownCountryError(
                 f"countries lists {', '.join(unknown)}, which Twilio's Dialing Permissions country list for "
-                f"account {gateway.credentials.account_sid} does not have; remove them (Canada is part of 'US'; "
+                f"account {store.account_sid} does not have; remove them (Canada is part of 'US'; "
                 "pulumi_twilio_dialing.get_countries() lists the codes). Nothing was written",
                 unknown,
             )
-        target = target_table(current, props["default"], props["countries"])
-        changes = _differences(current, target)
-        found = write_and_verify(
-            gateway, changes, chunk_size=self.session.settings.bulk_chunk_size, before=current, whole_table=True
-        )
-        after = {iso: flags_of(c) for iso, c in found.items()} if found else current
-        _report(f"DialingPermissions of {gateway.credentials.account_sid} changed", current, after)
-        return current, after
+        return live
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        gateway = self.session.gateway(props.get("account_sid"))
-        before, after = self._converge(gateway, props, self.session.take_table(gateway.credentials.account_sid))
-        account = gateway.credentials.account_sid
-        return CreateResult(
-            account,
-            {**props, "account_sid": account, "permissions": after, "permissions_before_adoption": before},
-        )
+    def _managed(self, props: Mapping[str, Any], live: Values) -> set[SettingKey]:
+        return {(iso, f) for iso in _isos(live) for f in FLAG_NAMES if _wanted(props, iso)[f] != UNCHANGED}
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        try:
-            gateway = self.session.gateway(id_)
-        except AccountClosedError:
-            return ReadResult("", {})
-        live = {c.iso_code: flags_of(c) for c in gateway.list_countries()}
-        _report(f"DialingPermissions of {id_} drifted", props.get("permissions") or {}, live)
-        outputs = {**props, "account_sid": id_, "permissions": live}
-        return ReadResult(id_, outputs, {k: outputs[k] for k in INPUT_KEYS if k in outputs})
+    def _desired(self, props: Mapping[str, Any], live: Values) -> Values:
+        return {
+            (iso, f): bool(_wanted(props, iso)[f])
+            for iso in _isos(live)
+            for f in FLAG_NAMES
+            if _wanted(props, iso)[f] != UNCHANGED
+        }
 
-    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        restore_point = olds.get("permissions_before_adoption")
-        live = olds.get("permissions") or {}
-        same_inputs = all(olds.get(k) == news.get(k) for k in ("default", "countries"))
-        if same_inputs and target_table(live, news["default"], news["countries"]) == live:
-            # on_delete (or the provider code) changed, nothing to write: state only, no request
-            return UpdateResult({**olds, **news, "account_sid": id_})
-        _, after = self._converge(self.session.gateway(id_), news)
-        return UpdateResult(
-            {**news, "account_sid": id_, "permissions": after, "permissions_before_adoption": restore_point}
-        )
+    def _recorded(self, outputs: Mapping[str, Any]) -> Values:
+        return values_of(outputs.get("permissions") or {})
 
-    def delete(self, id_: str, props: dict[str, Any]) -> None:
-        before = props.get("permissions_before_adoption")
-        if props.get("on_delete", "restore") == "retain" or not before:
-            return
-        try:
-            gateway = self.session.gateway(id_)
-        except AccountClosedError:
-            return  # nothing left to restore on a closed subaccount
-        current = {c.iso_code: flags_of(c) for c in gateway.list_countries()}
-        # Put back only what this resource manages: flags it left "unchanged" may belong to someone else.
-        target = {}
-        for iso, flags in current.items():
-            wanted = props["countries"].get(iso, props["default"])
-            original = before.get(iso, flags)
-            target[iso] = {name: flags[name] if wanted[name] == UNCHANGED else original[name] for name in FLAG_NAMES}
-        write_and_verify(
-            gateway,
-            _differences(current, target),
-            chunk_size=self.session.settings.bulk_chunk_size,
-            before=current,
-            whole_table=True,
-        )
+    def _restore_points(self, outputs: Mapping[str, Any]) -> Values:
+        # Versions before per-flag ownership recorded the whole table found at creation: keep only the
+        # flags the inputs manage (the rest was never this resource's to put back).
+        recorded = values_of(outputs.get("permissions_before_adoption") or {})
+        managed = self._managed(outputs, self._recorded(outputs) or recorded)
+        return {k: v for k, v in recorded.items() if k in managed}
+
+    def _outputs(self, props: Mapping[str, Any], store: SettingStore, live: Values, restore: Values) -> dict[str, Any]:
+        return {
+            **{k: props[k] for k in INPUT_KEYS if k in props},
+            "account_sid": store.account_sid,
+            "permissions": table_of(live),
+            "permissions_before_adoption": table_of(restore),
+        }
+
+    def _pending(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> bool:
+        drifted = super()._pending(id_, olds, news)
+        recorded = self._recorded(olds)
+        released = self._managed(olds, recorded) - self._managed(news, recorded)
+        restore = self._restore_points(olds)
+        after = {**recorded, **{k: restore[k] for k in released if k in restore}, **self._desired(news, recorded)}
+        _report(f"DialingPermissions of {id_} would change", recorded, after)
+        return drifted or after != recorded
+
+    def _read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        result = super()._read(id_, props)
+        if result.id:
+            _report(f"DialingPermissions of {id_} drifted", self._recorded(props), self._recorded(result.outs or {}))
+        return result
+
+    def _changed(self, store: SettingStore, before: Values, after: Values) -> None:
+        _report(f"DialingPermissions of {store.account_sid} changed", before, after)
 
 
 class DialingPermissions(Resource, module="twilio-dialing", name="DialingPermissions"):

@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, UpdateResult
 from pydantic import BaseModel, ConfigDict, StrictStr, field_validator
 
-from ._exceptions import ConfigurationError, WriteNotAppliedError
+from . import _claims
+from ._exceptions import (
+    ConfigurationError,
+    TwilioApiError,
+    TwilioConnectionError,
+    TwilioDialingError,
+    WriteNotAppliedError,
+)
 from ._gateway import Gateway
+from ._lifecycle import ManagedProvider
 from ._models import AccountRecord
-from ._provider import AccountSid, DialingProvider, check_inputs, has_unknowns
+from ._provider import AccountSid
+from ._redact import say
 from ._session import fetch_subaccount
 
 __all__ = ["Subaccount", "SubaccountArgs", "SubaccountProvider"]
 
 INPUT_KEYS = ("friendly_name", "account_sid", "on_delete")
 OUTPUT_KEYS = ("sid", "status", "friendly_name", "owner_account_sid")
+# After a create without a usable answer: how often, and how long apart, to look for what it made.
+FIND_ATTEMPTS = 4
+FIND_DELAY = 0.25
 
 
 class SubaccountInputs(BaseModel):
@@ -60,23 +73,34 @@ def _outputs(record: AccountRecord, inputs: dict[str, Any]) -> dict[str, Any]:
     return {**{k: inputs[k] for k in INPUT_KEYS if k in inputs}, **{k: getattr(record, k) for k in OUTPUT_KEYS}}
 
 
-class SubaccountProvider(DialingProvider):
+class SubaccountProvider(ManagedProvider):
     """Maps the resource onto ``/2010-04-01/Accounts`` called with the parent's credentials."""
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        result = check_inputs(SubaccountInputs, "Subaccount", news)
-        if result.failures or has_unknowns(result.inputs, ("account_sid", "on_delete")):
-            return result
-        inputs = dict(result.inputs)
-        inputs.setdefault("on_delete", "retain" if inputs.get("account_sid") else "close")
-        return CheckResult(inputs, [])
+    KIND = "Subaccount"
+    INPUTS = SubaccountInputs
+    INPUT_KEYS = INPUT_KEYS
+    UPDATE_KEYS = ("friendly_name", "on_delete")
+    REPLACE_KEYS = ("account_sid",)
+    ACCOUNT_REPLACES = False
+    CLAIM_KEYS = ("account_sid", "on_delete")
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        if has_unknowns(news, INPUT_KEYS):
-            return DiffResult(changes=None)
-        replaces = ["account_sid"] if olds.get("account_sid") != news.get("account_sid") else []
-        changed = replaces or [k for k in ("friendly_name", "on_delete", "__provider") if olds.get(k) != news.get(k)]
-        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+    def _complete(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        inputs.setdefault("on_delete", "retain" if inputs.get("account_sid") else "close")
+        return inputs
+
+    def _claim(self, inputs: dict[str, Any]) -> list[CheckFailure]:
+        adopted = inputs.get("account_sid")
+        if not adopted:
+            return []
+        conflict = _claims.claim(
+            adopted,
+            {"Account": frozenset({"status"})},
+            "Subaccount",
+            _claims.identify(self.KIND, inputs),
+            topic="subaccount",
+            advice="keep one Subaccount resource per subaccount",
+        )
+        return [CheckFailure("account_sid", conflict)] if conflict else []
 
     def _rename(self, gateway: Gateway, sid: str, name: str) -> AccountRecord:
         gateway.update_account(sid, friendly_name=name)
@@ -89,7 +113,7 @@ class SubaccountProvider(DialingProvider):
             )
         return record
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
+    def _create(self, props: dict[str, Any]) -> CreateResult:
         gateway = self.session.main
         name = props["friendly_name"]
         adopt = props.get("account_sid")
@@ -100,28 +124,82 @@ class SubaccountProvider(DialingProvider):
             if record.friendly_name != name:
                 record = self._rename(gateway, adopt, name)
         else:
-            created = gateway.create_subaccount(name)
-            record = fetch_subaccount(gateway, created.sid)  # read back what Twilio made
+            record = fetch_subaccount(gateway, self._create_once(gateway, name).sid)  # read back what Twilio made
         self.session.remember(record)
         return CreateResult(record.sid, _outputs(record, props))
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+    def _create_once(self, gateway: Gateway, name: str) -> AccountRecord:
+        """Create the subaccount, never two. Creating is not idempotent: a retry after a lost answer would
+        make a second subaccount that stays open (and billable) forever. So: refuse if an active subaccount
+        already has the name (a previous attempt whose answer was lost, or another tenant's), and after a
+        failure without a usable answer, look for the one this request may have made and adopt it."""
+        existing = gateway.list_accounts(friendly_name=name, status="active")
+        existing = [a for a in existing if a.is_subaccount]
+        if existing:
+            raise ConfigurationError(
+                f"an active subaccount named {name!r} already exists ({', '.join(a.sid for a in existing)}): "
+                "it may be one an earlier `pulumi up` created before its answer was lost. Adopt it with "
+                "account_sid (TenantDialingPolicy: subaccount_sid), close it, or choose another friendly_name; "
+                "nothing was created"
+            )
+        try:
+            return gateway.create_subaccount(name)
+        except TwilioApiError as error:
+            if not _answer_lost(error):
+                raise
+            return self._find_created(gateway, name, error)
+
+    def _find_created(self, gateway: Gateway, name: str, error: TwilioApiError) -> AccountRecord:
+        found: list[AccountRecord] = []
+        for attempt in range(FIND_ATTEMPTS):  # the list may show a new account only after a moment
+            try:
+                found = [a for a in gateway.list_accounts(friendly_name=name, status="active") if a.is_subaccount]
+            except TwilioDialingError:
+                found = []
+            if found:
+                break
+            time.sleep(FIND_DELAY * (attempt + 1))
+        if len(found) == 1:
+            say(
+                f"Subaccount {name!r}: Twilio's answer to the create was lost ({error}); adopted {found[0].sid}, "
+                "which that request made"
+            )
+            return found[0]
+        if found:
+            raise ConfigurationError(
+                f"creating subaccount {name!r} got no usable answer ({error}), and {len(found)} active "
+                f"subaccounts now have that name ({', '.join(a.sid for a in found)}); none was adopted. Keep one "
+                "(adopt it with account_sid) and close the others"
+            ) from None
+        raise ConfigurationError(
+            f"creating subaccount {name!r} got no usable answer ({error}) and no subaccount with that name "
+            "has appeared, so nothing was recorded. Run `pulumi up` again: if Twilio did create it, that run "
+            "refuses to create a second and names it so you can adopt it"
+        ) from None
+
+    def _read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         record = fetch_subaccount(self.session.main, id_)
         if record.status == "closed":
             return ReadResult("", {})  # closed is final: the subaccount is gone for good
         self.session.remember(record)
-        outputs = _outputs(record, props)
-        return ReadResult(id_, outputs, {k: outputs[k] for k in INPUT_KEYS if k in outputs})
+        return self.refreshed(id_, _outputs(record, props))
 
-    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+    def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         if news["friendly_name"] != olds.get("friendly_name"):
             record = self._rename(self.session.main, id_, news["friendly_name"])
             return UpdateResult(_outputs(record, news))
         return UpdateResult({**olds, **news})
 
-    def delete(self, id_: str, props: dict[str, Any]) -> None:
+    def _delete(self, id_: str, props: dict[str, Any]) -> None:
         on_delete = props.get("on_delete", "close")
         if on_delete == "retain":
+            return
+        users = _claims.account_users(id_)
+        if users:
+            say(
+                f"Subaccount {id_}: not {'closed' if on_delete == 'close' else 'suspended'}, because "
+                f"{', '.join(users)} of this deployment act on it now"
+            )
             return
         status = "closed" if on_delete == "close" else "suspended"
         gateway = self.session.main
@@ -135,6 +213,11 @@ class SubaccountProvider(DialingProvider):
                 "run the destroy again",
                 {f"{id_}.status": (status, found)},
             )
+
+
+def _answer_lost(error: TwilioApiError) -> bool:
+    """No usable answer: the request may have been carried out."""
+    return isinstance(error, TwilioConnectionError) or error.status >= 500
 
 
 class Subaccount(Resource, module="twilio-dialing", name="Subaccount"):

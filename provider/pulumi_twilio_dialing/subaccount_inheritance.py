@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import Resource
 from pydantic import BaseModel, ConfigDict, StrictBool
 
-from ._claims import claim, identify
-from ._exceptions import AccountClosedError, ConfigurationError, WriteNotAppliedError
+from ._exceptions import ConfigurationError, WriteNotAppliedError
 from ._gateway import Gateway
-from ._provider import AccountSid, DialingProvider, check_inputs, has_unknowns
+from ._lifecycle import SettingKey, SettingsProvider, SettingStore
+from ._permissions import Values
+from ._provider import AccountSid
 
 __all__ = ["SubaccountInheritance", "SubaccountInheritanceArgs", "SubaccountInheritanceProvider"]
 
@@ -44,87 +46,90 @@ class SubaccountInheritanceArgs:
     resource was created; ``"retain"`` leaves it."""
 
 
-def _write_and_verify(gateway: Gateway, value: bool) -> None:
-    gateway.update_dialing_permissions_inheritance(value)
-    found = gateway.fetch_dialing_permissions_inheritance()
-    if found != value:
-        account = gateway.credentials.account_sid
-        raise WriteNotAppliedError(
-            f"Twilio accepted dialing_permissions_inheritance={str(value).lower()} for subaccount {account}, "
-            f"but reading it back shows {str(found).lower()}. Nothing was recorded as changed; run the update "
-            "again, and if it persists check the subaccount's settings in the Twilio Console",
-            {f"{account}.dialing_permissions_inheritance": (value, found)},
-        )
+SETTING = ("Settings", "dialing_permissions_inheritance")
 
 
-class SubaccountInheritanceProvider(DialingProvider):
+class InheritanceStore:
+    """``/v1/Settings`` of one subaccount as a setting store: one fetch to read, one update and one fetch
+    to write and verify."""
+
+    topic = "inheritance"
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+        self.account_sid = gateway.credentials.account_sid
+
+    def read(self, items: Iterable[str] | None = None) -> Values:
+        return {SETTING: self.gateway.fetch_dialing_permissions_inheritance()}
+
+    def write(self, targets: Mapping[SettingKey, bool], live: Mapping[SettingKey, bool]) -> Values:
+        value = targets[SETTING]
+        self.gateway.update_dialing_permissions_inheritance(value)
+        found = self.gateway.fetch_dialing_permissions_inheritance()
+        if found != value:
+            raise WriteNotAppliedError(
+                f"Twilio accepted dialing_permissions_inheritance={str(value).lower()} for subaccount "
+                f"{self.account_sid}, but reading it back shows {str(found).lower()}",
+                {self.describe(SETTING): (value, found)},
+            )
+        return {SETTING: found}
+
+    def describe(self, key: SettingKey) -> str:
+        return f"{key[0]}.{key[1]}"
+
+
+class SubaccountInheritanceProvider(SettingsProvider):
     """Maps the resource's lifecycle onto ``/v1/Settings`` called as the subaccount."""
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        result = check_inputs(SubaccountInheritanceInputs, "SubaccountInheritance", news)
-        if result.failures or has_unknowns(result.inputs, ("account_sid",)):
-            return result
-        conflict = claim(
-            result.inputs["account_sid"],
-            ["dialing_permissions_inheritance"],
-            "SubaccountInheritance",
-            identify("SubaccountInheritance", result.inputs),
-            topic="inheritance",
-            advice="keep one SubaccountInheritance per subaccount",
-        )
-        return CheckResult(result.inputs, [CheckFailure("account_sid", conflict)] if conflict else [])
+    KIND = "SubaccountInheritance"
+    INPUTS = SubaccountInheritanceInputs
+    INPUT_KEYS = INPUT_KEYS
+    UPDATE_KEYS = ("dialing_permissions_inheritance", "on_delete")
+    REPLACE_KEYS = ("account_sid",)
+    ACCOUNT_REPLACES = False
+    TOPIC = "inheritance"
+    WRITE_KEYS = ("dialing_permissions_inheritance",)
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        if has_unknowns(news, INPUT_KEYS):
-            return DiffResult(changes=None)
-        replaces = ["account_sid"] if olds.get("account_sid") != news.get("account_sid") else []
-        changed = replaces or [
-            k for k in ("dialing_permissions_inheritance", "on_delete", "__provider") if olds.get(k) != news.get(k)
-        ]
-        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+    def _store(self, account_sid: str | None) -> InheritanceStore:
+        return InheritanceStore(self.session.gateway(account_sid))
 
-    def _subaccount_gateway(self, account_sid: str) -> Gateway:
-        gateway = self.session.gateway(account_sid)
+    def _initial(self, store: SettingStore, props: Mapping[str, Any]) -> Values:
+        gateway = self.session.gateway(store.account_sid)
         # Acting with the account's own credentials: ask whether it is a subaccount at all.
-        if gateway is self.session.main and not gateway.fetch_account(account_sid).is_subaccount:
+        if gateway is self.session.main and not gateway.fetch_account(store.account_sid).is_subaccount:
             raise ConfigurationError(
-                f"account_sid {account_sid} is a main account; dialing-permissions inheritance is a "
+                f"account_sid {store.account_sid} is a main account; dialing-permissions inheritance is a "
                 "subaccount setting: use the SID of one of its subaccounts"
             )
-        return gateway
+        return store.read()
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        account_sid = props["account_sid"]
-        gateway = self._subaccount_gateway(account_sid)
-        before = gateway.fetch_dialing_permissions_inheritance()
-        wanted = bool(props["dialing_permissions_inheritance"])
-        if before != wanted:
-            _write_and_verify(gateway, wanted)
-        return CreateResult(account_sid, {**props, "inheritance_before_adoption": before})
+    def _claim_items(self, inputs: Mapping[str, Any]) -> dict[str, frozenset[str]]:
+        return {SETTING[0]: frozenset({SETTING[1]})}
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        try:
-            live = self.session.gateway(id_).fetch_dialing_permissions_inheritance()
-        except AccountClosedError:
-            return ReadResult("", {})
-        outputs = {**props, "account_sid": id_, "dialing_permissions_inheritance": live}
-        return ReadResult(id_, outputs, {k: outputs[k] for k in INPUT_KEYS if k in outputs})
+    def _claim_advice(self) -> dict[str, str]:
+        return {"advice": "keep one SubaccountInheritance per subaccount"}
 
-    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        wanted = bool(news["dialing_permissions_inheritance"])
-        if wanted != olds.get("dialing_permissions_inheritance"):
-            _write_and_verify(self.session.gateway(id_), wanted)
-        return UpdateResult({**news, "inheritance_before_adoption": olds.get("inheritance_before_adoption")})
+    def _managed(self, props: Mapping[str, Any], live: Values) -> set[SettingKey]:
+        return {SETTING}
 
-    def delete(self, id_: str, props: dict[str, Any]) -> None:
-        before = props.get("inheritance_before_adoption")
-        if props.get("on_delete", "restore") == "retain" or before is None:
-            return
-        try:
-            gateway = self.session.gateway(id_)
-        except AccountClosedError:
-            return  # nothing left to restore on a closed subaccount
-        _write_and_verify(gateway, bool(before))
+    def _desired(self, props: Mapping[str, Any], live: Values) -> Values:
+        return {SETTING: bool(props["dialing_permissions_inheritance"])}
+
+    def _recorded(self, outputs: Mapping[str, Any]) -> Values:
+        value = outputs.get("dialing_permissions_inheritance")
+        return {SETTING: value} if isinstance(value, bool) else {}
+
+    def _restore_points(self, outputs: Mapping[str, Any]) -> Values:
+        value = outputs.get("inheritance_before_adoption")
+        return {SETTING: value} if isinstance(value, bool) else {}
+
+    def _outputs(self, props: Mapping[str, Any], store: SettingStore, live: Values, restore: Values) -> dict[str, Any]:
+        return {
+            **{k: props[k] for k in INPUT_KEYS if k in props},
+            "account_sid": store.account_sid,
+            "dialing_permissions_inheritance": live.get(SETTING, props.get("dialing_permissions_inheritance")),
+            "inheritance_before_adoption": restore.get(SETTING),
+        }
 
 
 class SubaccountInheritance(Resource, module="twilio-dialing", name="SubaccountInheritance"):

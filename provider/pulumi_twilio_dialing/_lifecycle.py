@@ -1,0 +1,625 @@
+"""The lifecycle every resource of this package goes through, written once.
+
+:class:`ManagedProvider` is the engine-facing shape (check → diff → create / read / update / delete): inputs
+validated by a pydantic model, claims of what the resource manages, unknowns in preview, replacement keys,
+a changed provider pickle counted as a change, "gone" on refresh, and one boundary that scrubs credentials
+from every error. :class:`SettingsProvider` adds what every resource that manages *settings* (country
+flags, inheritance) needs, with the safety rules of the package:
+
+1. **No delete undoes another resource.** Before restoring a setting (delete, or an update that stops
+   managing it) it asks the claims of this deployment who manages it now; if another resource does, the
+   setting is left alone, its restore point is handed over to that resource (same process), and one
+   diagnostic line says so.
+2. **Failure atomicity.** A create, update or delete that fails after writing puts back exactly what it
+   wrote (it knows the values before) and then raises, so Twilio matches the state the engine keeps. If
+   that fails too, the error lists every setting as live / state / restore point and says to refresh.
+3. **Restore points survive.** A restore point is the value before this stack first managed the setting.
+   A create or update that cannot put back what it wrote hands the engine a *partial state* carrying the
+   restore points (see :mod:`._partial`); the engine keeps it and updates the resource on the next ``up``,
+   which then re-reads Twilio instead of trusting the state (``unverified``).
+4. **Per-setting ownership.** Settings first managed by an update get their restore point then; settings
+   no longer managed are restored in that same update; destroy restores exactly what is managed then.
+
+A resource supplies the hooks: how to open the account's :class:`SettingStore`, which items to read, which
+settings its inputs manage and want, where its restore points live in state, and its outputs.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar, Protocol, TypeVar
+
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pydantic import BaseModel
+
+from . import _claims
+from ._exceptions import (
+    AccountClosedError,
+    NotFoundError,
+    PartialWriteError,
+    StateDivergedError,
+    TwilioApiError,
+    TwilioConnectionError,
+    TwilioDialingError,
+    WriteNotAppliedError,
+)
+from ._partial import report_partial_state
+from ._permissions import Values
+from ._provider import PROVIDER_KEY, DialingProvider, check_inputs, has_unknowns
+from ._redact import say, scrub_exception
+
+__all__ = ["UNVERIFIED", "ManagedProvider", "SettingKey", "SettingStore", "SettingsProvider"]
+
+UNVERIFIED = "unverified"
+"""Output set on a partial state: Twilio may differ from the recorded values; re-read before trusting them."""
+PARTIAL_RESTORE_POINTS = "partial_restore_points"
+"""Output of a partial state: the restore points, compact (gRPC metadata, which carries a partial state,
+is limited to a few KiB; a whole table of flags as a Struct is not)."""
+
+SettingKey = tuple[str, str]
+F = TypeVar("F", bound=Callable[..., Any])
+SHOWN = 12  # settings named in one diagnostic line before "... and N more"
+# Lines of differences an error lists; all of them go to the diagnostics. An error travels back to the engine
+# in gRPC status headers, which gRPC clients cap at 8 KiB (soft) to 16 KiB: keep it well within.
+SHOWN_DIFFERENCES = 12
+
+
+def _boundary(method: F) -> F:
+    """Every engine-facing method: whatever fails, no credential leaves the process in its message."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except Exception as error:
+            raise scrub_exception(error) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _shown(keys: Iterable[SettingKey], describe: Callable[[SettingKey], str]) -> str:
+    names = [describe(k) for k in sorted(keys)]
+    return ", ".join(names[:SHOWN]) + (f" ... and {len(names) - SHOWN} more" if len(names) > SHOWN else "")
+
+
+def _lower(value: bool | None) -> str:
+    return "unknown" if value is None else str(value).lower()
+
+
+class ManagedProvider(DialingProvider):
+    """The lifecycle shape of every resource; subclasses implement the ``_hooks``."""
+
+    KIND: ClassVar[str]
+    INPUTS: ClassVar[type[BaseModel]]
+    INPUT_KEYS: ClassVar[tuple[str, ...]]
+    """Inputs kept in the outputs and handed back on refresh."""
+    UPDATE_KEYS: ClassVar[tuple[str, ...]]
+    """Inputs whose change is applied in place."""
+    REPLACE_KEYS: ClassVar[tuple[str, ...]] = ()
+    """Inputs whose change replaces the resource (besides a change of the account acted on)."""
+    ACCOUNT_REPLACES: ClassVar[bool] = True
+    CLAIM_KEYS: ClassVar[tuple[str, ...]] = ("account_sid",)
+    """Inputs that must be known (not preview unknowns) to claim what the resource manages."""
+
+    # ---------------------------------------------------------------------------------- hooks
+    def _complete(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """Checked inputs with defaults that depend on other inputs filled in."""
+        return inputs
+
+    def _claim(self, inputs: dict[str, Any]) -> list[CheckFailure]:
+        """Claim what the resource manages in this deployment; failures for conflicts."""
+        return []
+
+    def _check_new(self, inputs: dict[str, Any]) -> None:
+        """A resource about to be created was checked (preview diagnostics)."""
+
+    def _pending(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> bool:
+        """Changes the inputs do not show (e.g. drift recorded by a refresh). Runs during diff."""
+        return False
+
+    def _replacing(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> None:
+        """The resource is about to be replaced (its original is deleted at the end of the run)."""
+
+    def _create(self, props: dict[str, Any]) -> CreateResult:
+        raise NotImplementedError
+
+    def _read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        raise NotImplementedError
+
+    def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        raise NotImplementedError
+
+    def _delete(self, id_: str, props: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    # ---------------------------------------------------------------------------------- engine methods
+    @_boundary
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        result = check_inputs(self.INPUTS, self.KIND, news)
+        if result.failures or has_unknowns(result.inputs, self.CLAIM_KEYS):
+            return result
+        inputs = self._complete(dict(result.inputs))
+        failures = self._claim(inputs)
+        if not failures and not olds:
+            self._check_new(inputs)
+        return CheckResult(inputs, failures)
+
+    @_boundary
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        if has_unknowns(news, self.INPUT_KEYS):
+            return DiffResult(changes=None)
+        replaces = [k for k in self.REPLACE_KEYS if olds.get(k) != news.get(k)]
+        if self.ACCOUNT_REPLACES and "account_sid" not in replaces and self.account_changed(olds, news):
+            replaces.append("account_sid")
+        if replaces:
+            self._replacing(id_, olds, news)
+            return DiffResult(changes=True, replaces=replaces, delete_before_replace=False)
+        changed = [k for k in (*self.UPDATE_KEYS, PROVIDER_KEY) if olds.get(k) != news.get(k)]
+        pending = self._pending(id_, olds, news)
+        return DiffResult(
+            changes=bool(changed or pending or olds.get(UNVERIFIED)), replaces=[], delete_before_replace=False
+        )
+
+    @_boundary
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        return self._create(props)
+
+    @_boundary
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        return self._read(id_, props)
+
+    @_boundary
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return self._update(id_, olds, news)
+
+    @_boundary
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        self._delete(id_, props)
+
+    # ---------------------------------------------------------------------------------- helpers
+    def refreshed(self, id_: str, outputs: dict[str, Any]) -> ReadResult:
+        """A read's result: the live outputs, and the inputs they imply (so the next diff sees drift)."""
+        return ReadResult(id_, outputs, {k: outputs[k] for k in self.INPUT_KEYS if k in outputs})
+
+
+class SettingStore(Protocol):
+    """The settings of one account, as a resource reads and writes them."""
+
+    account_sid: str
+    topic: str
+
+    def read(self, items: Iterable[str] | None = None) -> Values:
+        """Live values of every flag of ``items`` (None: of everything)."""
+        ...
+
+    def write(self, targets: Mapping[SettingKey, bool], live: Mapping[SettingKey, bool]) -> Values:
+        """Write ``targets`` (flags written together with them keep their ``live`` value) and verify;
+        returns the verified values of every flag of the items written."""
+        ...
+
+    def describe(self, key: SettingKey) -> str:
+        """``GB.high_risk_tollfraud_numbers_enabled``: how messages name a setting."""
+        ...
+
+
+def encode_values(values: Mapping[SettingKey, bool]) -> dict[str, dict[str, str]]:
+    """``{flag: {"on": "GB,FR", "off": "AD,..."}}``: settings in a few bytes per item."""
+    by_flag: dict[str, dict[str, list[str]]] = {}
+    for (item, flag), value in values.items():
+        by_flag.setdefault(flag, {"on": [], "off": []})["on" if value else "off"].append(item)
+    return {flag: {k: ",".join(sorted(items)) for k, items in lists.items()} for flag, lists in by_flag.items()}
+
+
+def decode_values(encoded: Mapping[str, Mapping[str, str]]) -> Values:
+    return {
+        (item, flag): state == "on"
+        for flag, lists in encoded.items()
+        for state, items in lists.items()
+        for item in items.split(",")
+        if item
+    }
+
+
+def _outcome(error: BaseException, targets: Mapping[SettingKey, bool], before: Values) -> dict[SettingKey, bool | None]:
+    """What a failed write left, as far as known: per target, the live value (None: unknown)."""
+    if isinstance(error, PartialWriteError):
+        applied, uncertain = set(error.applied), set(error.uncertain)
+        return {
+            key: value if key[0] in applied else None if key[0] in uncertain else before.get(key)
+            for key, value in targets.items()
+        }
+    if isinstance(error, WriteNotAppliedError):
+        found = {where: seen for where, (_, seen) in error.mismatches.items()}
+        result: dict[SettingKey, bool | None] = {}
+        for key, value in targets.items():
+            seen = found.get(f"{key[0]}.{key[1]}", value)
+            result[key] = seen if isinstance(seen, bool) else None
+        return result
+    rejected = (
+        isinstance(error, TwilioApiError)
+        and not isinstance(error, TwilioConnectionError)
+        and 400 <= error.status < 500
+        and error.status != 429
+    )
+    # A refused request changed nothing; a lost answer or a server error may have changed everything.
+    return {key: before.get(key) if rejected else None for key in targets}
+
+
+class SettingsProvider(ManagedProvider):
+    """A resource that manages settings of one account, with restore points (see the module docstring)."""
+
+    TOPIC: ClassVar[str] = "countries"
+    READS_BEFORE_UPDATE: ClassVar[bool] = False
+    """Read Twilio before an update (else the state's values are the values before, as the engine has them)."""
+    WRITE_KEYS: ClassVar[tuple[str, ...]] = ()
+    """Inputs that decide what is written; a change of anything else (on_delete) costs no request."""
+
+    # ---------------------------------------------------------------------------------- hooks
+    def _store(self, account_sid: str | None) -> SettingStore:
+        raise NotImplementedError
+
+    def _account(self, props: Mapping[str, Any]) -> str | None:
+        """The account named by the inputs (None: the configured account)."""
+        value = props.get("account_sid")
+        return value if isinstance(value, str) and value else None
+
+    def _account_of_id(self, id_: str) -> str:
+        return id_.partition("/")[0]
+
+    def _resource_id(self, store: SettingStore, props: Mapping[str, Any]) -> str:
+        return store.account_sid
+
+    def _parse_id(self, id_: str) -> dict[str, Any]:
+        """The inputs the ID names (the ID wins over the state when they disagree)."""
+        return {}
+
+    def _items(self, props: Mapping[str, Any]) -> list[str] | None:
+        """Items to read (None: the whole table)."""
+        return None
+
+    def _claim_items(self, inputs: Mapping[str, Any]) -> dict[str, frozenset[str]]:
+        raise NotImplementedError
+
+    def _managed(self, props: Mapping[str, Any], live: Values) -> set[SettingKey]:
+        """The settings ``props`` manage, given the live table (for "every country")."""
+        raise NotImplementedError
+
+    def _desired(self, props: Mapping[str, Any], live: Values) -> Values:
+        """The value ``props`` want for each managed setting."""
+        raise NotImplementedError
+
+    def _recorded(self, outputs: Mapping[str, Any]) -> Values:
+        """The live values the state keeps."""
+        raise NotImplementedError
+
+    def _restore_points(self, outputs: Mapping[str, Any]) -> Values:
+        """The restore points the state keeps (for state written by older versions: as they kept them)."""
+        raise NotImplementedError
+
+    def _outputs(self, props: Mapping[str, Any], store: SettingStore, live: Values, restore: Values) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _partial_outputs(self, props: Mapping[str, Any], store: SettingStore, restore: Values) -> dict[str, Any]:
+        """What a partial state keeps: the account, the small inputs, the restore points, and the pickled
+        provider (which the engine needs to update or delete it later). Live values are not kept: the next
+        operation reads them."""
+        small = {k: props[k] for k in self.INPUT_KEYS if k in props and isinstance(props[k], (str, bool))}
+        return {
+            **small,
+            "account_sid": store.account_sid,
+            UNVERIFIED: True,
+            PARTIAL_RESTORE_POINTS: encode_values(restore),
+            PROVIDER_KEY: props.get(PROVIDER_KEY),
+        }
+
+    def _kept_values(self, outputs: Mapping[str, Any]) -> Values:
+        """The live values the state keeps (none for a partial state)."""
+        return {} if PARTIAL_RESTORE_POINTS in outputs else self._recorded(outputs)
+
+    def _kept_restore_points(self, outputs: Mapping[str, Any]) -> Values:
+        encoded = outputs.get(PARTIAL_RESTORE_POINTS)
+        return decode_values(encoded) if isinstance(encoded, Mapping) else self._restore_points(outputs)
+
+    def _kept_managed(self, outputs: Mapping[str, Any], live: Values) -> set[SettingKey]:
+        """What the state says the resource manages (a partial state: what it has restore points for)."""
+        if PARTIAL_RESTORE_POINTS in outputs:
+            return set(self._kept_restore_points(outputs))
+        return self._managed(outputs, live)
+
+    def _release_value(self, props: Mapping[str, Any], key: SettingKey, restore: Values) -> bool | None:
+        """What releasing ``key`` writes (None: leave it), by ``on_delete``."""
+        if props.get("on_delete", "restore") == "retain":
+            return None
+        if props.get("on_delete") == "disable":
+            return False
+        return restore.get(key)
+
+    def _initial(self, store: SettingStore, props: Mapping[str, Any]) -> Values:
+        """The live values a create starts from (read once)."""
+        return store.read(self._items(props))
+
+    def _gone(self, error: TwilioDialingError) -> bool:
+        """Whether ``error`` means there is nothing left to manage (closed subaccount, vanished item)."""
+        return isinstance(error, (AccountClosedError, NotFoundError))
+
+    def _not_found(self, props: Mapping[str, Any], store: SettingStore) -> TwilioDialingError | None:
+        """A clearer error for an item Twilio does not have, at create."""
+        return None
+
+    # ---------------------------------------------------------------------------------- claims
+    def _claim(self, inputs: dict[str, Any]) -> list[CheckFailure]:
+        account = self.account_key(self._account(inputs))
+        conflict = _claims.claim(
+            account,
+            self._claim_items(inputs),
+            self._claimant(inputs),
+            _claims.identify(self.KIND, inputs),
+            topic=self.TOPIC,
+            **self._claim_advice(),
+        )
+        return [CheckFailure(self._claim_field(inputs), conflict)] if conflict else []
+
+    def _claimant(self, inputs: Mapping[str, Any]) -> str:
+        return self.KIND
+
+    def _claim_field(self, inputs: Mapping[str, Any]) -> str:
+        return "account_sid"
+
+    def _claim_advice(self) -> dict[str, str]:
+        return {}
+
+    # ---------------------------------------------------------------------------------- diff
+    def _pending(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> bool:
+        self._hand_over(id_, olds, news)
+        return self._drifted(olds, news, self._kept_values(olds))
+
+    def _replacing(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> None:
+        if self._account_of_id(id_) == self.resolved_account(self._account(news), self._account_of_id(id_)):
+            self._hand_over(id_, olds, news)
+
+    def _hand_over(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> None:
+        # What this resource stops managing goes to whichever resource adopts it in this deployment, even
+        # one created before this one is updated or replaced (the engine's order follows the program).
+        recorded = self._kept_values(olds)
+        released = self._kept_managed(olds, recorded) - self._managed(news, recorded)
+        restore = self._kept_restore_points(olds)
+        _claims.hand_over(self._account_of_id(id_), {k: restore[k] for k in released if k in restore})
+
+    def _drifted(self, olds: Mapping[str, Any], news: Mapping[str, Any], recorded: Values) -> bool:
+        """Whether the recorded live values differ from what ``news`` want (a refresh recorded drift)."""
+        wanted = self._desired(news, recorded)
+        return any(recorded.get(k) != v for k, v in wanted.items())
+
+    # ---------------------------------------------------------------------------------- lifecycle
+    def _create(self, props: dict[str, Any]) -> CreateResult:
+        store = self._store(self._account(props))
+        try:
+            before = self._initial(store, props)
+        except NotFoundError:
+            better = self._not_found(props, store)
+            if better is None:
+                raise
+            raise better from None
+        managed = self._managed(props, before)
+        wanted = {k: v for k, v in self._desired(props, before).items() if k in managed}
+        handed = _claims.take_over(store.account_sid, managed)
+        restore = {k: handed.get(k, before[k]) for k in managed if k in before}
+        id_ = self._resource_id(store, props)
+        after = self._converge(
+            store,
+            before,
+            wanted,
+            state={},  # a failed create leaves nothing in state: Twilio must be as before
+            restore=restore,
+            partial=lambda: (id_, self._partial_outputs(props, store, restore)),
+        )
+        return CreateResult(id_, self._outputs(props, store, after, restore))
+
+    def _read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        try:
+            store = self._store(self._account_of_id(id_))
+            live = store.read(self._items({**props, **self._parse_id(id_)}))
+        except TwilioDialingError as error:
+            if self._gone(error):
+                return ReadResult("", {})
+            raise
+        if PARTIAL_RESTORE_POINTS in props:  # still partial: the next update finishes it
+            return self.refreshed(id_, {**props, "account_sid": store.account_sid})
+        return self.refreshed(id_, self._outputs(props, store, live, self._restore_points(props)))
+
+    def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        account = self._account_of_id(id_)
+        unverified = bool(olds.get(UNVERIFIED))
+        recorded = self._kept_values(olds)
+        old_restore = self._kept_restore_points(olds)
+        same_writes = all(olds.get(k) == news.get(k) for k in self.WRITE_KEYS)
+        if not unverified and same_writes and not self._drifted(olds, news, recorded):
+            # Only on_delete (or the provider's code) changed: state only, no request.
+            return UpdateResult({**olds, **{k: news[k] for k in self.INPUT_KEYS if k in news}, "account_sid": account})
+        store = self._store(account)
+        before = store.read(self._items(news)) if (self.READS_BEFORE_UPDATE or unverified) else dict(recorded)
+        old_managed = self._kept_managed(olds, before)
+        new_managed = self._managed(news, before)
+        wanted = {k: v for k, v in self._desired(news, before).items() if k in new_managed}
+        adopted = new_managed - old_managed
+        handed = _claims.take_over(account, adopted)
+        restore = {k: old_restore[k] for k in new_managed & old_managed if k in old_restore}
+        restore |= {k: handed.get(k, before[k]) for k in adopted if k in before}
+        releases = self._releases(store, news, old_managed - new_managed, old_restore, before)
+        targets = {**releases, **wanted}
+        after = self._converge(
+            store,
+            before,
+            targets,
+            state=recorded if not unverified else before,
+            restore={**old_restore, **restore},
+            partial=lambda: (id_, self._partial_outputs(news, store, {**old_restore, **restore})),
+        )
+        return UpdateResult(self._outputs(news, store, after, restore))
+
+    def _delete(self, id_: str, props: dict[str, Any]) -> None:
+        recorded = self._kept_values(props)
+        managed = self._kept_managed(props, recorded)
+        restore = self._kept_restore_points(props)
+        if all(self._release_value(props, k, restore) is None for k in managed):
+            return  # on_delete="retain", or no restore point recorded: nothing to write, no request
+        try:
+            store = self._store(self._account_of_id(id_))
+        except AccountClosedError:
+            return  # nothing is left to restore on a closed subaccount
+        releases = self._releases(store, props, managed, restore, recorded)
+        if not releases:
+            return
+        try:
+            before = self._complete_items(store, releases, recorded)
+            self._converge(store, before, releases, state=recorded, restore=restore, partial=None)
+        except TwilioDialingError as error:
+            if self._gone(error):
+                return  # the item or the whole subaccount is gone: nothing left to restore
+            raise
+
+    def _releases(
+        self, store: SettingStore, props: Mapping[str, Any], keys: set[SettingKey], restore: Values, live: Values
+    ) -> Values:
+        """What to write for settings this resource stops managing: their release value, except those
+        another resource of this deployment manages now (one diagnostic line names them)."""
+        taken: dict[SettingKey, str] = {}
+        targets: Values = {}
+        for key in keys:
+            value = self._release_value(props, key, restore)
+            if value is None:
+                continue
+            other = _claims.manager(store.account_sid, key, topic=self.TOPIC)
+            if other is not None:
+                taken[key] = other
+                if key in restore:
+                    _claims.hand_over(store.account_sid, {key: restore[key]})
+                continue
+            targets[key] = value
+        if taken:
+            others = ", ".join(sorted(set(taken.values())))
+            # The restore points that matter are those that differ from the value now: name them first.
+            differ = {k for k in taken if k in restore and restore[k] != live.get(k)}
+            points = (
+                f"{len(differ)} of them differ from the value now: "
+                + _shown(differ, lambda k: f"{store.describe(k)}={_lower(restore[k])}")
+                if differ
+                else "none differs from the value now"
+            )
+            say(
+                f"{self.KIND} of {store.account_sid}: left {len(taken)} setting(s) as they are, because "
+                f"{others} of this deployment manages them now. Their restore points ({points}) go to it if "
+                "it adopts them later in this run; otherwise it has recorded the values it found. Rename or "
+                "move resources with `aliases` so that restore points move with them"
+            )
+        return targets
+
+    def _complete_items(self, store: SettingStore, targets: Mapping[SettingKey, bool], known: Values) -> Values:
+        """``known``, plus the live values of items written only in part (a write sets every flag of an
+        item, and the flags not released may be someone else's now: they must be sent as Twilio has them)."""
+        flags_by_item: dict[str, set[str]] = {}
+        for item, flag in known:
+            flags_by_item.setdefault(item, set()).add(flag)
+        partial = sorted(
+            {item for item, _ in targets if any((item, f) not in targets for f in flags_by_item.get(item, ()))}
+        )
+        if not partial:
+            return dict(known)
+        return {**known, **store.read(partial)}
+
+    def _converge(
+        self,
+        store: SettingStore,
+        before: Values,
+        targets: Mapping[SettingKey, bool],
+        *,
+        state: Values,
+        restore: Values,
+        partial: Callable[[], tuple[str, dict[str, Any]]] | None,
+    ) -> Values:
+        """Write what differs and verify. On failure put back what was written; if that fails too, hand
+        the engine a partial state (``partial`` builds it from the best-known live values) and raise
+        :class:`StateDivergedError`. Returns the live values after (``before`` updated)."""
+        writes = {k: v for k, v in targets.items() if before.get(k) != v}
+        if not writes:
+            return dict(before)
+        try:
+            after = {**before, **store.write(writes, before)}
+        except TwilioDialingError as error:
+            outcome = _outcome(error, writes, before)
+            undo = {k: before[k] for k, seen in outcome.items() if seen != before.get(k) and k in before}
+            if not undo:
+                raise self._explained(error, "Nothing had changed on Twilio.") from None
+            known = {**before, **{k: v for k, v in outcome.items() if v is not None}}
+            try:
+                store.write(undo, known)
+            except TwilioDialingError as second:
+                raise self._diverged(store, error, second, before, outcome, state, restore, partial) from None
+            raise self._explained(
+                error,
+                f"Put back the {len(undo)} setting(s) it had changed ({_shown(undo, store.describe)}), so "
+                "Twilio matches Pulumi's state again.",
+            ) from None
+        self._changed(store, before, after)
+        return after
+
+    def _changed(self, store: SettingStore, before: Values, after: Values) -> None:
+        """A write succeeded (diagnostics)."""
+
+    def _explained(self, error: TwilioDialingError, what: str) -> TwilioDialingError:
+        error.args = (f"{error.args[0] if error.args else error} {what}", *error.args[1:])
+        if isinstance(error, TwilioApiError):
+            error.message = f"{error.message}. {what}"
+        return error
+
+    def _diverged(
+        self,
+        store: SettingStore,
+        error: TwilioDialingError,
+        second: TwilioDialingError,
+        before: Values,
+        outcome: Mapping[SettingKey, bool | None],
+        state: Values,
+        restore: Values,
+        partial: Callable[[], tuple[str, dict[str, Any]]] | None,
+    ) -> StateDivergedError:
+        # Only what this operation wrote can differ from what Pulumi keeps (for a create: nothing, so
+        # Twilio should be as it was before).
+        differences = {
+            store.describe(k): (seen, state.get(k), restore.get(k))
+            for k, seen in sorted(outcome.items())
+            if seen is None or seen != state.get(k, before.get(k))
+        }
+        lines = [
+            f"  {where}: live {_lower(now)}, state {'none' if kept is None else _lower(kept)}, restore point "
+            f"{'none' if point is None else _lower(point)}"
+            for where, (now, kept, point) in differences.items()
+        ]
+        kept_partial = False
+        if partial is not None:
+            id_, outputs = partial()
+            kept_partial = report_partial_state(id_, outputs, f"{self.KIND} {id_}: Twilio differs from the state")
+        kept = (
+            " Pulumi keeps this resource as a partial state with its restore points; the next `pulumi up` "
+            "reads Twilio again and finishes the change."
+            if kept_partial
+            else ""
+        )
+        legend = (
+            f"Twilio now differs from Pulumi's state in {len(differences)} setting(s) of account "
+            f"{store.account_sid} (live = Twilio as far as known, state = what Pulumi keeps, restore point = "
+            "before this stack managed it)"
+        )
+        shown = lines
+        if len(lines) > SHOWN_DIFFERENCES:
+            # The whole list goes to the diagnostics (no size limit there); the error, which travels in a
+            # gRPC status of limited size, names the first ones.
+            say(f"{self.KIND}: {legend}:\n" + "\n".join(lines))
+            shown = [*lines[:SHOWN_DIFFERENCES], f"  ... and {len(lines) - SHOWN_DIFFERENCES} more, listed above"]
+        return StateDivergedError(
+            f"{self.KIND} on account {store.account_sid} failed: {error}. Putting back what it had written "
+            f"failed too: {second}. {legend}:\n" + "\n".join(shown) + f"\n{kept} Run `pulumi refresh` to read "
+            "Twilio back into the state, then `pulumi up`.",
+            differences,
+        )
