@@ -446,7 +446,7 @@ class SettingsProvider(ManagedProvider):
         handed = _claims.take_over(account, adopted)
         restore = {k: old_restore[k] for k in new_managed & old_managed if k in old_restore}
         restore |= {k: handed.get(k, before[k]) for k in adopted if k in before}
-        releases = self._releases(store, news, old_managed - new_managed, old_restore, before)
+        releases = self._releases(store, news, old_managed - new_managed, old_restore, before, recorded)
         targets = {**releases, **wanted}
         after = self._converge(
             store,
@@ -468,23 +468,31 @@ class SettingsProvider(ManagedProvider):
             store = self._store(self._account_of_id(id_))
         except AccountClosedError:
             return  # nothing is left to restore on a closed subaccount
-        releases = self._releases(store, props, managed, restore, recorded)
-        if not releases:
-            return
         try:
-            before = self._complete_items(store, releases, recorded)
-            self._converge(store, before, releases, state=recorded, restore=restore, partial=None)
+            # Read first: a setting whose live value is no longer what this resource set has been changed
+            # by someone else since, and putting back the restore point would undo their work.
+            live = store.read(self._items(props))
+            releases = self._releases(store, props, managed, restore, live, recorded)
+            self._converge(store, live, releases, state=recorded, restore=restore, partial=None)
         except TwilioDialingError as error:
             if self._gone(error):
                 return  # the item or the whole subaccount is gone: nothing left to restore
             raise
 
     def _releases(
-        self, store: SettingStore, props: Mapping[str, Any], keys: set[SettingKey], restore: Values, live: Values
+        self,
+        store: SettingStore,
+        props: Mapping[str, Any],
+        keys: set[SettingKey],
+        restore: Values,
+        live: Values,
+        recorded: Values,
     ) -> Values:
         """What to write for settings this resource stops managing: their release value, except those
-        another resource of this deployment manages now (one diagnostic line names them)."""
+        another resource of this deployment manages now, and those changed outside the stack since this
+        resource last set them (``live`` differs from ``recorded``). One diagnostic line names each kind."""
         taken: dict[SettingKey, str] = {}
+        changed: set[SettingKey] = set()
         targets: Values = {}
         for key in keys:
             value = self._release_value(props, key, restore)
@@ -496,7 +504,21 @@ class SettingsProvider(ManagedProvider):
                 if key in restore:
                     _claims.hand_over(store.account_sid, {key: restore[key]})
                 continue
+            if key in recorded and key in live and live[key] != recorded[key]:
+                # Booleans: either the restore point is the live value already, or it is what this
+                # resource set, and writing it would undo whoever changed it since.
+                if live[key] != value:
+                    changed.add(key)
+                continue
             targets[key] = value
+        if changed:
+            say(
+                f"{self.KIND} of {store.account_sid}: left {len(changed)} setting(s) as they are, because they "
+                "were changed outside this stack after it last set them and putting back the restore point "
+                "would undo that change ("
+                + _shown(changed, lambda k: f"{store.describe(k)} set {_lower(recorded[k])}, now {_lower(live[k])}")
+                + ")"
+            )
         if taken:
             others = ", ".join(sorted(set(taken.values())))
             # The restore points that matter are those that differ from the value now: name them first.
@@ -514,19 +536,6 @@ class SettingsProvider(ManagedProvider):
                 "move resources with `aliases` so that restore points move with them"
             )
         return targets
-
-    def _complete_items(self, store: SettingStore, targets: Mapping[SettingKey, bool], known: Values) -> Values:
-        """``known``, plus the live values of items written only in part (a write sets every flag of an
-        item, and the flags not released may be someone else's now: they must be sent as Twilio has them)."""
-        flags_by_item: dict[str, set[str]] = {}
-        for item, flag in known:
-            flags_by_item.setdefault(item, set()).add(flag)
-        partial = sorted(
-            {item for item, _ in targets if any((item, f) not in targets for f in flags_by_item.get(item, ()))}
-        )
-        if not partial:
-            return dict(known)
-        return {**known, **store.read(partial)}
 
     def _converge(
         self,
