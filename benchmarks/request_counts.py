@@ -26,13 +26,20 @@ from harness.engine import Engine  # noqa: E402
 from pulumi_twilio_dialing import (  # noqa: E402
     UNCHANGED,
     CountryPermissionsArgs,
+    DialingPermissionCountry,
+    DialingPermissionCountryArgs,
     DialingPermissions,
     DialingPermissionsArgs,
+    Subaccount,
+    SubaccountArgs,
+    SubaccountInheritance,
+    SubaccountInheritanceArgs,
     TenantDialingPolicy,
     TenantDialingPolicyArgs,
 )
 from pulumi_twilio_dialing._gateway import RedirectingHttpClient  # noqa: E402
 from pulumi_twilio_dialing.emulator import Emulator  # noqa: E402
+from pulumi_twilio_dialing.emulator._backend import Principal  # noqa: E402
 from twilio.rest import Client  # noqa: E402
 
 HARDENING = CountryPermissionsArgs(UNCHANGED, False, False)
@@ -87,6 +94,56 @@ def engine_for(emulator: Emulator, **config: str) -> Engine:
     )
 
 
+def lifecycles() -> list[tuple[str, int, float]]:
+    """Create, no-op preview, change, refresh and destroy of each resource on its own."""
+    rows: list[tuple[str, int, float]] = []
+    with Emulator() as emulator:
+        main_sid = emulator.main_account.sid
+        sub = emulator.backend.create_subaccount(Principal(emulator.main_account), "bench").sid
+        for iso in ("GB", "LV"):
+            emulator.backend.set_flags(main_sid, iso, high_risk_tollfraud_numbers_enabled=True)
+        programs: list[tuple[str, Callable[[bool], Callable[[], Any]]]] = [
+            (
+                "DialingPermissionCountry",
+                lambda on: (
+                    lambda: DialingPermissionCountry(
+                        "gb", DialingPermissionCountryArgs(iso_code="GB", high_risk_special_numbers_enabled=on)
+                    )
+                ),
+            ),
+            (
+                "SubaccountInheritance",
+                lambda on: (
+                    lambda: SubaccountInheritance(
+                        "inheritance", SubaccountInheritanceArgs(account_sid=sub, dialing_permissions_inheritance=on)
+                    )
+                ),
+            ),
+            (
+                "DialingPermissions",
+                lambda on: (
+                    lambda: DialingPermissions(
+                        "p", DialingPermissionsArgs(default=CountryPermissionsArgs(UNCHANGED, on, False))
+                    )
+                ),
+            ),
+            ("Subaccount", lambda on: lambda: Subaccount("s", SubaccountArgs(friendly_name=f"Bench {on}"))),
+        ]
+        for name, program in programs:
+            before, after = program(False), program(True)
+            with engine_for(emulator) as engine:
+                for label, action in (
+                    (f"{name} create", lambda: engine.up(before)),  # noqa: B023 (run in this iteration)
+                    ("  preview, unchanged", lambda: engine.preview(before)),  # noqa: B023
+                    ("  update (change)", lambda: engine.up(after)),  # noqa: B023
+                    ("  refresh", engine.refresh),
+                    ("  destroy", engine.destroy),
+                ):
+                    count, seconds = measure(emulator, action)
+                    rows.append((label, count, seconds))
+    return rows
+
+
 def main() -> None:
     rows: list[tuple[str, int, float]] = []
 
@@ -122,6 +179,8 @@ def main() -> None:
             ):
                 count, seconds = measure(emulator, action)
                 rows.append((label, count, seconds))
+
+    rows += lifecycles()
 
     width = max(len(label) for label, _, _ in rows)
     print(f"{'operation':<{width}}  requests  seconds")

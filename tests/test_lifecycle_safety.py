@@ -1,0 +1,302 @@
+"""Lifecycle safety (issue 7) through the real provider server, with the emulator's fault injection.
+
+Each test is one of the ways today's users reorganise or break a deployment. The property behind all of
+them: after a successful ``up`` Twilio equals the program; after a failed one Twilio equals the state the
+engine keeps, or the error says exactly where it differs; a delete never undoes another resource; and
+restore points are never lost to a failure.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pulumi
+import pytest
+from conftest import stack_config
+from harness.engine import ProviderError
+from helpers import flags, make_subaccount, requests_made
+from pulumi_twilio_dialing import (
+    UNCHANGED,
+    CountryPermissionsArgs,
+    DialingPermissionCountry,
+    DialingPermissionCountryArgs,
+    DialingPermissions,
+    DialingPermissionsArgs,
+    Subaccount,
+    SubaccountArgs,
+    TenantDialingPolicy,
+    TenantDialingPolicyArgs,
+)
+from pulumi_twilio_dialing.emulator import Fault
+
+HARDENING = CountryPermissionsArgs(UNCHANGED, False, False)
+BULK = "/v1/DialingPermissions/BulkCountryUpdates"
+ACCOUNTS = "/2010-04-01/Accounts.json"
+TIGHT_RETRIES = {"twilio-dialing:retryTimeout": "0.001", "twilio-dialing:bulkChunkSize": "50"}
+
+
+def table(emulator, account: str) -> dict[str, object]:
+    backend = emulator.backend
+    return {iso: backend.stored_flags(account, iso) for iso in backend.accounts[account].flags}
+
+
+def risky(emulator, account: str, *isos: str) -> None:
+    for iso in isos:
+        emulator.backend.set_flags(
+            account, iso, high_risk_special_numbers_enabled=True, high_risk_tollfraud_numbers_enabled=True
+        )
+
+
+def hardening(name: str = "hardening", **opts):
+    return lambda: DialingPermissions(name, DialingPermissionsArgs(default=HARDENING), pulumi.ResourceOptions(**opts))
+
+
+def high_risk_on(emulator, account: str) -> list[str]:
+    return sorted(
+        iso
+        for iso, f in table(emulator, account).items()
+        if f.high_risk_special_numbers_enabled or f.high_risk_tollfraud_numbers_enabled
+    )
+
+
+# ------------------------------------------------------------------------------ 1. no delete undoes another
+def test_a_rename_without_aliases_never_reopens_toll_fraud_ranges(twilio_emulator, stack):
+    main = twilio_emulator.main_account.sid
+    risky(twilio_emulator, main, "GB", "LV", "NG")
+    engine = stack()
+    engine.up(hardening("hardening"))
+    assert high_risk_on(twilio_emulator, main) == []
+
+    # the engine creates "hardening-v2" first and deletes "hardening" last, in the same run
+    plan = engine.up(hardening("hardening-v2"))
+    assert plan.kinds() == {"hardening-v2": "create", "hardening": "delete"}
+    assert high_risk_on(twilio_emulator, main) == []  # before: GB, LV and NG were reopened here
+    assert "of this deployment manages them now" in engine.provider_output
+    assert "GB.high_risk_tollfraud_numbers_enabled=true" in engine.provider_output  # the restore point, shown
+    assert "aliases" in engine.provider_output
+    assert requests_made(twilio_emulator, lambda: engine.preview(hardening("hardening-v2"))) == []
+    assert engine.preview(hardening("hardening-v2")).kinds() == {"hardening-v2": "same"}
+
+
+def test_moving_a_country_into_the_bulk_resource_keeps_it_closed(twilio_emulator, stack):
+    main = twilio_emulator.main_account.sid
+    risky(twilio_emulator, main, "GB")
+    engine = stack()
+    engine.up(lambda: DialingPermissionCountry("gb", DialingPermissionCountryArgs(iso_code="GB")))
+    assert twilio_emulator.backend.stored_flags(main, "GB") == flags(low=True)
+
+    def bulk() -> None:
+        DialingPermissions(
+            "permissions", DialingPermissionsArgs(countries={"GB": CountryPermissionsArgs(True, False, False)})
+        )
+
+    plan = engine.up(bulk)
+    assert plan.kinds() == {"permissions": "create", "gb": "delete"}
+    assert twilio_emulator.backend.stored_flags(main, "GB") == flags(low=True)
+    assert "DialingPermissions of this deployment manages them now" in engine.provider_output
+
+
+def test_two_resources_swapping_countries_never_undo_each_other(twilio_emulator, stack):
+    backend, main = twilio_emulator.backend, twilio_emulator.main_account.sid
+    risky(twilio_emulator, main, "GB", "FR")
+    original = table(twilio_emulator, main)
+    engine = stack()
+
+    def program(a: str, b: str, a_low: bool, b_low: bool):
+        def run() -> None:
+            DialingPermissionCountry("a", DialingPermissionCountryArgs(iso_code=a, low_risk_numbers_enabled=a_low))
+            DialingPermissionCountry("b", DialingPermissionCountryArgs(iso_code=b, low_risk_numbers_enabled=b_low))
+
+        return run
+
+    engine.up(program("GB", "FR", True, False))
+    assert backend.stored_flags(main, "GB") == flags(low=True)
+    assert backend.stored_flags(main, "FR") == flags()
+
+    plan = engine.up(program("FR", "GB", True, False))  # both replaced; originals deleted at the end
+    assert plan.kinds() == {"a": "replace", "b": "replace"}
+    assert backend.stored_flags(main, "FR") == flags(low=True)  # Twilio == program
+    assert backend.stored_flags(main, "GB") == flags()
+    assert high_risk_on(twilio_emulator, main) == []
+
+    engine.destroy()
+    # "a" handed GB's restore point to the new "b" during the run; FR's was taken over after "a" adopted
+    # it, so FR goes back to what "a" found (closed): never more open than the program had it
+    assert backend.stored_flags(main, "GB") == original["GB"]
+    assert backend.stored_flags(main, "FR") in (original["FR"], flags(low=False))
+
+
+def test_switching_a_tenant_to_its_subaccount_sid_does_not_close_the_subaccount(twilio_emulator, stack):
+    backend = twilio_emulator.backend
+    engine = stack()
+    engine.up(
+        lambda: TenantDialingPolicy("acme", TenantDialingPolicyArgs(allowed_countries=["BR"], friendly_name="Acme"))
+    )
+    sid = engine.state["acme-subaccount"].id
+
+    adopted = lambda: TenantDialingPolicy(  # noqa: E731
+        "acme", TenantDialingPolicyArgs(allowed_countries=["BR"], subaccount_sid=sid)
+    )
+    plan = engine.up(adopted)
+    assert plan.kinds()["acme-subaccount"] == "delete"
+    assert backend.accounts[sid].status == "active"  # before: closed, irreversibly
+    assert f"Subaccount {sid}: not closed" in engine.provider_output
+    assert backend.effective_flags(sid, "BR") == flags(low=True)
+    assert backend.accounts[sid].inheritance is False
+
+    engine.destroy()  # an existing subaccount is never closed by the policy
+    assert backend.accounts[sid].status == "active"
+
+
+# ------------------------------------------------------------------------------ 2. failure atomicity
+def test_a_country_whose_verification_fails_is_put_back(twilio_emulator, stack):
+    backend, main = twilio_emulator.backend, twilio_emulator.main_account.sid
+    risky(twilio_emulator, main, "GB")
+    original = backend.stored_flags(main, "GB")
+    engine = stack(config=stack_config(twilio_emulator, **TIGHT_RETRIES))
+    gb = lambda: DialingPermissionCountry("gb", DialingPermissionCountryArgs(iso_code="GB"))  # noqa: E731
+    # the write lands, the read that verifies it fails: before, the retry adopted the written flags
+    backend.faults.add(Fault("error", status=500, count=1, after=1, method="GET", path_prefix="/v1/Dialing"))
+    with pytest.raises(ProviderError) as failed:
+        engine.up(gb)
+    assert "Put back the 3 setting(s) it had changed" in failed.value.details
+    assert engine.state == {}
+    assert backend.stored_flags(main, "GB") == original
+
+    engine.up(gb)
+    assert engine.state["gb"].outputs["flags_before_adoption"] == {
+        "low_risk_numbers_enabled": False,
+        "high_risk_special_numbers_enabled": True,
+        "high_risk_tollfraud_numbers_enabled": True,
+    }
+    engine.destroy()
+    assert backend.stored_flags(main, "GB") == original
+
+
+def test_a_lost_answer_is_put_back(twilio_emulator, stack):
+    """Twilio applies the write but the answer never arrives (and the retry budget is spent)."""
+    backend, main = twilio_emulator.backend, twilio_emulator.main_account.sid
+    risky(twilio_emulator, main, "LV")
+    original = table(twilio_emulator, main)
+    engine = stack(config=stack_config(twilio_emulator, **TIGHT_RETRIES))
+    backend.faults.add(Fault("drop", count=1, path_prefix=BULK))
+    with pytest.raises(ProviderError) as failed:
+        engine.up(hardening())
+    assert "got no answer" in failed.value.details
+    assert "Put back the 2 setting(s)" in failed.value.details
+    assert table(twilio_emulator, main) == original
+    engine.up(hardening())
+    engine.destroy()
+    assert table(twilio_emulator, main) == original
+
+
+def test_when_putting_back_fails_too_the_error_lists_every_difference(twilio_emulator, stack):
+    backend, main = twilio_emulator.backend, twilio_emulator.main_account.sid
+    risky(twilio_emulator, main, *backend.accounts[main].flags)
+    original = table(twilio_emulator, main)
+    engine = stack(config=stack_config(twilio_emulator, **TIGHT_RETRIES))
+    # every write fails after the first: the create's second chunk, and every attempt to put back
+    backend.faults.add(Fault("error", status=503, count=1000, after=1, path_prefix=BULK))
+
+    def program() -> None:
+        DialingPermissions("p", DialingPermissionsArgs(default=CountryPermissionsArgs(False, False, False)))
+
+    with pytest.raises(ProviderError) as failed:
+        engine.up(program)
+    details = failed.value.details
+    assert "StateDivergedError" in details
+    assert len(details) < 5000  # it travels in gRPC status headers (8 KiB soft limit, partial state included)
+    assert "Putting back what it had written failed too" in details
+    # the first chunk (AD ...) was applied, the second (from DM) may have been: its answer was lost
+    assert "AD.high_risk_tollfraud_numbers_enabled: live false, state none, restore point true" in details
+    assert re.search(r"\.\.\. and \d+ more, listed above", details)  # the error is capped; the diagnostics list all
+    assert "DM.high_risk_tollfraud_numbers_enabled: live unknown, state none, restore point true" in (
+        engine.provider_output
+    )
+    assert "pulumi refresh" in details
+
+    # The engine kept a partial state with the restore points (ErrorResourceInitFailed), so nothing is lost:
+    # the next up reads Twilio again and finishes, and destroy puts back the table from before.
+    assert "Pulumi keeps this resource as a partial state" in details
+    kept = engine.state["p"]
+    assert kept.outputs["unverified"] is True
+    backend.faults.clear()
+    engine.up(program)
+    assert "unverified" not in engine.state["p"].outputs
+    assert all(f == flags() for f in table(twilio_emulator, main).values())
+    engine.destroy()
+    assert table(twilio_emulator, main) == original
+
+
+# ------------------------------------------------------------------------------ 4. per-flag ownership
+def test_flags_stop_and_start_being_managed_with_their_own_restore_points(twilio_emulator, stack):
+    backend, main = twilio_emulator.backend, twilio_emulator.main_account.sid
+    risky(twilio_emulator, main, "GB", "FR")
+    original = table(twilio_emulator, main)
+    engine = stack()
+
+    def listed(countries: dict[str, CountryPermissionsArgs]):
+        return lambda: DialingPermissions("p", DialingPermissionsArgs(countries=countries))
+
+    closed = CountryPermissionsArgs(False, False, False)
+    engine.up(listed({"GB": closed, "FR": closed}))
+    assert backend.stored_flags(main, "GB") == flags() and backend.stored_flags(main, "FR") == flags()
+
+    # FR dropped: restored in the same update; GB's toll-fraud flag back to "unchanged": restored too
+    engine.up(listed({"GB": CountryPermissionsArgs(False, False, UNCHANGED)}))
+    assert backend.stored_flags(main, "FR") == original["FR"]
+    assert backend.stored_flags(main, "GB") == flags(tollfraud=True)
+    restore = engine.state["p"].outputs["permissions_before_adoption"]
+    assert set(restore) == {"GB"} and set(restore["GB"]) == {
+        "low_risk_numbers_enabled",
+        "high_risk_special_numbers_enabled",
+    }
+
+    # someone changes DE; later the resource starts managing DE: its restore point is DE as it is then
+    backend.set_flags(main, "DE", low_risk_numbers_enabled=True, high_risk_special_numbers_enabled=True)
+    changed_de = backend.stored_flags(main, "DE")
+    engine.up(listed({"GB": CountryPermissionsArgs(False, False, UNCHANGED), "DE": closed}))
+    assert backend.stored_flags(main, "DE") == flags()
+    engine.destroy()
+    assert backend.stored_flags(main, "DE") == changed_de  # not what DE was when "p" was created
+    assert table(twilio_emulator, main) == {**original, "DE": changed_de}
+
+
+# ------------------------------------------------------------------------------ 5. no orphan subaccounts
+def test_a_lost_answer_to_creating_a_subaccount_adopts_the_one_it_made(twilio_emulator, stack):
+    backend = twilio_emulator.backend
+    engine = stack()
+    backend.faults.add(Fault("drop", count=1, method="POST", path_prefix=ACCOUNTS))
+    engine.up(lambda: Subaccount("tenant", SubaccountArgs(friendly_name="Acme")))
+    named = [a for a in backend.accounts.values() if a.friendly_name == "Acme"]
+    assert len(named) == 1
+    assert engine.state["tenant"].id == named[0].sid
+    assert "Twilio's answer to the create was lost" in engine.provider_output
+
+
+def test_a_second_subaccount_with_the_same_name_is_never_created(twilio_emulator, stack):
+    existing = make_subaccount(twilio_emulator, "Acme")
+    engine = stack()
+    with pytest.raises(ProviderError) as refused:
+        engine.up(lambda: Subaccount("tenant", SubaccountArgs(friendly_name="Acme")))
+    assert f"an active subaccount named 'Acme' already exists ({existing})" in refused.value.details
+    assert "account_sid" in refused.value.details
+    assert [a for a in twilio_emulator.backend.accounts.values() if a.friendly_name == "Acme"] != []
+    assert len([a for a in twilio_emulator.backend.accounts.values() if a.friendly_name == "Acme"]) == 1
+
+
+def test_destroy_leaves_alone_what_someone_changed_since(twilio_emulator, stack):
+    """The restore point equals what the resource set (the country was closed before), and the account
+    owner opened low-risk calls in the Console since: destroy must not undo that."""
+    backend, main = twilio_emulator.backend, twilio_emulator.main_account.sid
+    engine = stack()
+    engine.up(
+        lambda: DialingPermissionCountry(
+            "de", DialingPermissionCountryArgs(iso_code="DE", low_risk_numbers_enabled=False)
+        )
+    )
+    backend.set_flags(main, "DE", low_risk_numbers_enabled=True)  # the owner, in the Console
+    sent = requests_made(twilio_emulator, engine.destroy)
+    assert sent == [("GET", "/v1/DialingPermissions/Countries/DE")]
+    assert backend.stored_flags(main, "DE") == flags(low=True)
+    assert "DE.low_risk_numbers_enabled set false, now true" in engine.provider_output
