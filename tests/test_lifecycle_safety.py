@@ -300,3 +300,71 @@ def test_destroy_leaves_alone_what_someone_changed_since(twilio_emulator, stack)
     assert sent == [("GET", "/v1/DialingPermissions/Countries/DE")]
     assert backend.stored_flags(main, "DE") == flags(low=True)
     assert "DE.low_risk_numbers_enabled set false, now true" in engine.provider_output
+
+
+# ------------------------------------------------------------------------------ renames with aliases, failed ups
+def test_a_rename_with_an_alias_keeps_the_resource_and_its_restore_points(twilio_emulator, stack):
+    main = twilio_emulator.main_account.sid
+    risky(twilio_emulator, main, "GB", "LV")
+    original = table(twilio_emulator, main)
+    engine = stack()
+    engine.up(hardening("hardening"))
+    plan = engine.up(hardening("hardening-v2", aliases=[pulumi.Alias(name="hardening")]))
+    assert plan.kinds() == {"hardening-v2": "same"}  # no create, no delete: the same resource
+    engine.destroy()
+    assert table(twilio_emulator, main) == original  # the restore points moved with it
+
+
+def test_moving_into_a_component_with_an_alias_keeps_the_restore_points(twilio_emulator, stack):
+    main = twilio_emulator.main_account.sid
+    risky(twilio_emulator, main, "NG")
+    original = table(twilio_emulator, main)
+    engine = stack()
+    engine.up(lambda: DialingPermissionCountry("ng", DialingPermissionCountryArgs(iso_code="NG")))
+
+    class Tenant(pulumi.ComponentResource):
+        def __init__(self, name: str) -> None:
+            super().__init__("acme:index:Tenant", name, None)
+            DialingPermissionCountry(
+                "ng",
+                DialingPermissionCountryArgs(iso_code="NG"),
+                pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)]),
+            )
+
+    plan = engine.up(lambda: Tenant("acme"))
+    assert [step.kind for step in plan.steps.values()] == ["same"]
+    engine.destroy()
+    assert table(twilio_emulator, main) == original
+
+
+def test_deletions_a_failed_up_left_do_not_undo_the_next_up(twilio_emulator, make_engine):
+    """A replacement moves "a" from GB to FR while a new "b" takes GB over, and the run fails on a bad
+    country: "a"'s original (GB) stays pending. The next run deletes it at its end, after "b" has claimed
+    GB, so GB stays as "b" wants it."""
+    from conftest import HERMETIC_ENV, SECRET_KEYS
+
+    backend, main = twilio_emulator.backend, twilio_emulator.main_account.sid
+    risky(twilio_emulator, main, "GB", "FR")
+    engine = make_engine(
+        config=stack_config(twilio_emulator), secret_keys=SECRET_KEYS, env=HERMETIC_ENV, parallel=False
+    )
+
+    def program(*resources: tuple[str, str, bool]):
+        def run() -> None:
+            for name, iso, low in resources:
+                DialingPermissionCountry(name, DialingPermissionCountryArgs(iso_code=iso, low_risk_numbers_enabled=low))
+
+        return run
+
+    engine.up(program(("a", "GB", True)))
+    with pytest.raises(ProviderError, match="AQ"):
+        engine.up(program(("a", "FR", True), ("b", "GB", False), ("bad", "AQ", False)))
+    assert [s.name for s in engine.pending_deletes()] == ["a"]
+    assert backend.stored_flags(main, "GB") == flags()  # "b" already set it
+
+    plan = engine.up(program(("a", "FR", True), ("b", "GB", False)))
+    assert engine.pending_deletes() == []
+    assert [d.name for d in plan.deletions] == ["a"]
+    assert backend.stored_flags(main, "GB") == flags()  # not reopened by the pending delete
+    assert backend.stored_flags(main, "FR") == flags(low=True)
+    assert "DialingPermissionCountry (iso_code GB) of this deployment manages them now" in engine.provider_output
