@@ -368,3 +368,43 @@ def test_deletions_a_failed_up_left_do_not_undo_the_next_up(twilio_emulator, mak
     assert backend.stored_flags(main, "GB") == flags()  # not reopened by the pending delete
     assert backend.stored_flags(main, "FR") == flags(low=True)
     assert "DialingPermissionCountry (iso_code GB) of this deployment manages them now" in engine.provider_output
+
+
+def test_moving_a_subaccounts_resources_into_a_tenant_policy_reopens_nothing(twilio_emulator, stack):
+    backend = twilio_emulator.backend
+    sid = make_subaccount(twilio_emulator, "existing")
+    risky(twilio_emulator, sid, "GB")
+    original = {iso: backend.stored_flags(sid, iso) for iso in backend.accounts[sid].flags}
+    engine = stack()
+
+    def loose() -> None:
+        from pulumi_twilio_dialing import SubaccountInheritance, SubaccountInheritanceArgs
+
+        SubaccountInheritance(
+            "inheritance", SubaccountInheritanceArgs(account_sid=sid, dialing_permissions_inheritance=False)
+        )
+        DialingPermissions(
+            "permissions",
+            DialingPermissionsArgs(
+                account_sid=sid,
+                default=CountryPermissionsArgs(False, False, False),
+                countries={"MX": CountryPermissionsArgs(True, False, False)},
+            ),
+        )
+
+    engine.up(loose)
+    assert high_risk_on(twilio_emulator, sid) == [] and backend.accounts[sid].inheritance is False
+
+    # the same settings, now as a tenant policy: new URNs (children of a component), old ones deleted last
+    plan = engine.up(
+        lambda: TenantDialingPolicy("acme", TenantDialingPolicyArgs(allowed_countries=["MX"], subaccount_sid=sid))
+    )
+    assert plan.kinds()["inheritance"] == "delete" and plan.kinds()["permissions"] == "delete"
+    assert high_risk_on(twilio_emulator, sid) == []
+    assert backend.accounts[sid].inheritance is False  # not flipped back to inheriting the parent's table
+    assert backend.effective_flags(sid, "MX") == flags(low=True)
+    engine.destroy()
+    assert backend.accounts[sid].status == "active"  # an existing subaccount is never closed by the policy
+    # Without aliases (a component's children cannot be given them) the policy recorded the values it found,
+    # which the loose resources had set: destroy leaves GB closed, never more open than the program had it.
+    assert high_risk_on(twilio_emulator, sid) == [] and original["GB"] != backend.stored_flags(sid, "GB")

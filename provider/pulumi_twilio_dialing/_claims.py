@@ -34,7 +34,6 @@ __all__ = [
     "hand_over",
     "identify",
     "manager",
-    "reset",
     "take_over",
 ]
 
@@ -140,10 +139,3 @@ def take_over(account: str, keys: Iterable[SettingKey]) -> dict[SettingKey, bool
     """The restore points handed over for ``keys`` (each is taken once)."""
     with _LOCK:
         return {key: _HANDOVERS.pop((account, key)) for key in keys if (account, key) in _HANDOVERS}
-
-
-def reset() -> None:
-    """Forget every claim and hand-over (tests that call providers in-process)."""
-    with _LOCK:
-        _CLAIMS.clear()
-        _HANDOVERS.clear()
