@@ -189,6 +189,17 @@ class Gateway:
         self._sleep = sleep
         self._local = threading.local()
 
+    def settle(self, read: Callable[[], T], settled: Callable[[T], bool], *, reads: int = 4) -> T:
+        """Read back after a write until ``settled`` says the write shows, at most ``reads`` times, waiting
+        the retry policy's backoff in between: a write may take a moment to become visible."""
+        found = read()
+        for attempt in range(reads - 1):
+            if settled(found):
+                break
+            self._sleep(min(self.retry.max_delay, self.retry.base_delay * 2**attempt))
+            found = read()
+        return found
+
     def __repr__(self) -> str:
         return f"Gateway(account_sid={self.credentials.account_sid!r}, api_url={self.api_url!r})"
 

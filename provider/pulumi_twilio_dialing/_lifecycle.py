@@ -381,9 +381,11 @@ class SettingsProvider(ManagedProvider):
     def _hand_over(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> None:
         # What this resource stops managing goes to whichever resource adopts it in this deployment, even
         # one created before this one is updated or replaced (the engine's order follows the program).
-        recorded = self._kept_values(olds)
-        released = self._kept_managed(olds, recorded) - self._managed(news, recorded)
-        restore = self._kept_restore_points(olds)
+        if PARTIAL_RESTORE_POINTS in olds:
+            return  # without the live table the release cannot be told yet: the update keeps them all
+        recorded = self._recorded(olds)
+        released = self._managed(olds, recorded) - self._managed(news, recorded)
+        restore = self._restore_points(olds)
         _claims.hand_over(self._account_of_id(id_), {k: restore[k] for k in released if k in restore})
 
     def _drifted(self, olds: Mapping[str, Any], news: Mapping[str, Any], recorded: Values) -> bool:

@@ -118,17 +118,24 @@ def write_and_verify(
     if not targets:
         return {}
     _write(gateway, targets, chunk_size)
-    if len(targets) == 1 and not whole_table:
-        [iso] = targets
-        found = {iso: gateway.fetch_country(iso)}
-    else:
-        found = {c.iso_code: c for c in gateway.list_countries() if whole_table or c.iso_code in targets}
-    mismatches: dict[str, tuple[object, object]] = {}
-    for iso, wanted in targets.items():
-        actual = flags_of(found[iso]) if iso in found else {}
-        for name in FLAG_NAMES:
-            if actual.get(name) != wanted[name]:
-                mismatches[f"{iso}.{name}"] = (wanted[name], actual.get(name))
+
+    def read() -> dict[str, DialingPermissionsCountry]:
+        if len(targets) == 1 and not whole_table:
+            [iso] = targets
+            return {iso: gateway.fetch_country(iso)}
+        return {c.iso_code: c for c in gateway.list_countries() if whole_table or c.iso_code in targets}
+
+    def mismatched(found: Mapping[str, DialingPermissionsCountry]) -> dict[str, tuple[object, object]]:
+        mismatches: dict[str, tuple[object, object]] = {}
+        for iso, wanted in targets.items():
+            actual = flags_of(found[iso]) if iso in found else {}
+            for name in FLAG_NAMES:
+                if actual.get(name) != wanted[name]:
+                    mismatches[f"{iso}.{name}"] = (wanted[name], actual.get(name))
+        return mismatches
+
+    found = gateway.settle(read, lambda found: not mismatched(found))
+    mismatches = mismatched(found)
     if mismatches:
         account = gateway.credentials.account_sid
         raise WriteNotAppliedError(

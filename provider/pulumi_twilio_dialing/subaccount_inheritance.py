@@ -65,7 +65,7 @@ class InheritanceStore:
     def write(self, targets: Mapping[SettingKey, bool], live: Mapping[SettingKey, bool]) -> Values:
         value = targets[SETTING]
         self.gateway.update_dialing_permissions_inheritance(value)
-        found = self.gateway.fetch_dialing_permissions_inheritance()
+        found = self.gateway.settle(self.gateway.fetch_dialing_permissions_inheritance, lambda seen: seen == value)
         if found != value:
             raise WriteNotAppliedError(
                 f"Twilio accepted dialing_permissions_inheritance={str(value).lower()} for subaccount "
