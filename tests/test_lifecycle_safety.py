@@ -422,3 +422,107 @@ def test_a_write_that_takes_a_moment_to_show_is_waited_for(twilio_emulator, stac
     assert high_risk_on(twilio_emulator, main) == []
     engine.destroy()
     assert table(twilio_emulator, main) == original
+
+
+# ------------------------------------------------------------------------------ found by an adversarial pass
+def test_a_write_that_shows_only_later_is_put_back_not_taken_for_nothing(twilio_emulator, stack):
+    """Reads lag 0.5 s behind writes, longer than the read-back waits: the create cannot tell what took,
+    so it puts back everything it sent (before: it said "nothing had changed" while the write landed)."""
+    backend, main = twilio_emulator.backend, twilio_emulator.main_account.sid
+    risky(twilio_emulator, main, "GB")
+    original = backend.stored_flags(main, "GB")
+    twilio_emulator.settings.propagation_delay_seconds = 0.5
+    engine = stack(config=stack_config(twilio_emulator, **TIGHT_RETRIES))
+    gb = lambda: DialingPermissionCountry("gb", DialingPermissionCountryArgs(iso_code="GB"))  # noqa: E731
+    with pytest.raises(ProviderError):
+        engine.up(gb)
+    assert backend.stored_flags(main, "GB") == original  # the last write was the one putting it back
+    kept = engine.state.get("gb")
+    assert kept is None or kept.outputs["unverified"] is True  # nothing, or a partial state to finish
+    twilio_emulator.settings.propagation_delay_seconds = 0.0
+    engine.up(gb)
+    engine.destroy()
+    assert backend.stored_flags(main, "GB") == original
+
+
+@pytest.mark.parametrize("status", [400, 403])
+def test_a_failed_read_back_is_not_taken_for_a_refused_write(twilio_emulator, stack, status):
+    backend, main = twilio_emulator.backend, twilio_emulator.main_account.sid
+    risky(twilio_emulator, main, "GB")
+    original = backend.stored_flags(main, "GB")
+    engine = stack(config=stack_config(twilio_emulator, **TIGHT_RETRIES))
+    # request 1 reads, 2 writes, 3 (the read-back) fails with a 4xx: the write took, and must be put back
+    backend.faults.add(
+        Fault(
+            "error" if status >= 500 else "echo_credentials",
+            status=status,
+            count=1,
+            after=1,
+            method="GET",
+            path_prefix="/v1/DialingPermissions/Countries",
+        )
+    )
+    with pytest.raises(ProviderError) as failed:
+        engine.up(lambda: DialingPermissionCountry("gb", DialingPermissionCountryArgs(iso_code="GB")))
+    assert "reading it back failed" in failed.value.details
+    assert engine.state == {}
+    assert backend.stored_flags(main, "GB") == original
+
+
+def test_destroy_puts_back_what_the_state_says_even_if_a_read_lags(twilio_emulator, stack):
+    """The stack opened toll fraud on GB; reads still show it closed (not yet propagated) when destroy
+    runs. Destroy must not take the stale read for "already restored"."""
+    backend, main = twilio_emulator.backend, twilio_emulator.main_account.sid
+    original = backend.stored_flags(main, "GB")
+    engine = stack(config=stack_config(twilio_emulator, **TIGHT_RETRIES))
+    engine.up(
+        lambda: DialingPermissionCountry(
+            "gb", DialingPermissionCountryArgs(iso_code="GB", high_risk_tollfraud_numbers_enabled=True)
+        )
+    )
+    twilio_emulator.settings.propagation_delay_seconds = 60.0
+    try:
+        engine.destroy()
+    except ProviderError:  # the restore could not be verified within the wait: put back (or said), kept
+        kept = engine.state["gb"].outputs
+        assert (
+            kept["high_risk_tollfraud_numbers_enabled"]
+            == backend.stored_flags(main, "GB").high_risk_tollfraud_numbers_enabled
+        )
+    else:
+        assert backend.stored_flags(main, "GB") == original
+
+
+def test_long_errors_reach_the_engine_whole(twilio_emulator, stack):
+    """A write Twilio accepts but does not apply on the whole table: the error names 450 settings. Errors
+    travel in gRPC headers (8 KiB soft limit): capped, with everything in the diagnostics."""
+    backend, main = twilio_emulator.backend, twilio_emulator.main_account.sid
+    risky(twilio_emulator, main, *backend.accounts[main].flags)
+    engine = stack(config=stack_config(twilio_emulator, **TIGHT_RETRIES))
+    backend.faults.add(Fault("accept_not_apply", count=1, path_prefix=BULK))
+    with pytest.raises(ProviderError) as failed:
+        engine.up(hardening())
+    assert "Stream removed" not in failed.value.details
+    assert "WriteNotAppliedError" in failed.value.details and "... and " in failed.value.details
+    engine.up(hardening())
+    backend.faults.add(Fault("accept_not_apply", count=1, path_prefix=BULK))
+    with pytest.raises(ProviderError) as failed:
+        engine.destroy()
+    assert "Stream removed" not in failed.value.details
+
+
+def test_an_update_listing_a_country_twilio_does_not_have_is_refused(twilio_emulator, stack):
+    engine = stack()
+    closed = CountryPermissionsArgs(False, False, False)
+    engine.up(lambda: DialingPermissions("p", DialingPermissionsArgs(countries={"GB": closed})))
+    with pytest.raises(ProviderError, match="countries lists AQ"):
+        engine.up(lambda: DialingPermissions("p", DialingPermissionsArgs(countries={"GB": closed, "AQ": closed})))
+
+
+def test_a_failed_read_back_after_creating_a_subaccount_still_records_it(twilio_emulator, stack):
+    backend = twilio_emulator.backend
+    engine = stack(config=stack_config(twilio_emulator, **TIGHT_RETRIES))
+    backend.faults.add(Fault("error", status=503, count=1, method="GET", path_prefix="/2010-04-01/Accounts/AC"))
+    engine.up(lambda: Subaccount("tenant", SubaccountArgs(friendly_name="Acme")))
+    made = [a.sid for a in backend.accounts.values() if a.friendly_name == "Acme" and a.status == "active"]
+    assert [engine.state["tenant"].id] == made  # recorded from the create's answer, not orphaned

@@ -63,17 +63,35 @@ SHOWN = 12  # settings named in one diagnostic line before "... and N more"
 # Lines of differences an error lists; all of them go to the diagnostics. An error travels back to the engine
 # in gRPC status headers, which gRPC clients cap at 8 KiB (soft) to 16 KiB: keep it well within.
 SHOWN_DIFFERENCES = 12
+MAX_ERROR_TEXT = 3000  # characters of an error's message (its traceback and a partial state share the headers)
+
+
+def _bounded(error: Exception) -> Exception:
+    """An error reaches the engine in gRPC status headers, which clients cap (8 KiB soft, 16 KiB hard) and
+    which a partial state shares: a longer message would arrive as "Stream removed" instead. The full
+    text goes to the diagnostics, the error keeps its beginning."""
+    text = str(error)
+    if len(text) <= MAX_ERROR_TEXT:
+        return error
+    say(f"{type(error).__name__} in full: {text}")
+    cut = f" ... [{len(text) - MAX_ERROR_TEXT} more characters in the diagnostics above]"
+    if isinstance(error, TwilioApiError):
+        error.message = error.message[:MAX_ERROR_TEXT] + cut
+    else:
+        error.args = (text[:MAX_ERROR_TEXT] + cut,)
+    return error
 
 
 def _boundary(method: F) -> F:
-    """Every engine-facing method: whatever fails, no credential leaves the process in its message."""
+    """Every engine-facing method: whatever fails, no credential leaves the process in its message, and the
+    message fits what the engine can receive."""
 
     @functools.wraps(method)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return method(*args, **kwargs)
         except Exception as error:
-            raise scrub_exception(error) from None
+            raise _bounded(scrub_exception(error)) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -230,12 +248,9 @@ def _outcome(error: BaseException, targets: Mapping[SettingKey, bool], before: V
             for key, value in targets.items()
         }
     if isinstance(error, WriteNotAppliedError):
-        found = {where: seen for where, (_, seen) in error.mismatches.items()}
-        result: dict[SettingKey, bool | None] = {}
-        for key, value in targets.items():
-            seen = found.get(f"{key[0]}.{key[1]}", value)
-            result[key] = seen if isinstance(seen, bool) else None
-        return result
+        # What did not show may still show later (a write can take a moment to propagate): unknown.
+        mismatched = set(error.mismatches)
+        return {key: None if f"{key[0]}.{key[1]}" in mismatched else value for key, value in targets.items()}
     rejected = (
         isinstance(error, TwilioApiError)
         and not isinstance(error, TwilioConnectionError)
@@ -339,6 +354,9 @@ class SettingsProvider(ManagedProvider):
         """The live values a create starts from (read once)."""
         return store.read(self._items(props))
 
+    def _check_live(self, props: Mapping[str, Any], store: SettingStore, live: Values) -> None:
+        """Refuse inputs the live table cannot satisfy (before anything is written)."""
+
     def _gone(self, error: TwilioDialingError) -> bool:
         """Whether ``error`` means there is nothing left to manage (closed subaccount, vanished item)."""
         return isinstance(error, (AccountClosedError, NotFoundError))
@@ -403,6 +421,7 @@ class SettingsProvider(ManagedProvider):
             if better is None:
                 raise
             raise better from None
+        self._check_live(props, store, before)
         managed = self._managed(props, before)
         wanted = {k: v for k, v in self._desired(props, before).items() if k in managed}
         handed = _claims.take_over(store.account_sid, managed)
@@ -441,6 +460,7 @@ class SettingsProvider(ManagedProvider):
             return UpdateResult({**olds, **{k: news[k] for k in self.INPUT_KEYS if k in news}, "account_sid": account})
         store = self._store(account)
         before = store.read(self._items(news)) if (self.READS_BEFORE_UPDATE or unverified) else dict(recorded)
+        self._check_live(news, store, before)
         old_managed = self._kept_managed(olds, before)
         new_managed = self._managed(news, before)
         wanted = {k: v for k, v in self._desired(news, before).items() if k in new_managed}
@@ -457,6 +477,8 @@ class SettingsProvider(ManagedProvider):
             state=recorded if not unverified else before,
             restore={**old_restore, **restore},
             partial=lambda: (id_, self._partial_outputs(news, store, {**old_restore, **restore})),
+            # what the state says differs is written even if a read says otherwise (it may lag)
+            force={k for k, v in targets.items() if k in recorded and recorded[k] != v},
         )
         return UpdateResult(self._outputs(news, store, after, restore))
 
@@ -475,7 +497,8 @@ class SettingsProvider(ManagedProvider):
             # by someone else since, and putting back the restore point would undo their work.
             live = store.read(self._items(props))
             releases = self._releases(store, props, managed, restore, live, recorded)
-            self._converge(store, live, releases, state=recorded, restore=restore, partial=None)
+            force = {k for k in releases if k in recorded}  # see _releases: ours to put back, whatever a read says
+            self._converge(store, live, releases, state=recorded, restore=restore, partial=None, force=force)
         except TwilioDialingError as error:
             if self._gone(error):
                 return  # the item or the whole subaccount is gone: nothing left to restore
@@ -506,12 +529,14 @@ class SettingsProvider(ManagedProvider):
                 if key in restore:
                     _claims.hand_over(store.account_sid, {key: restore[key]})
                 continue
-            if key in recorded and key in live and live[key] != recorded[key]:
-                # Booleans: either the restore point is the live value already, or it is what this
-                # resource set, and writing it would undo whoever changed it since.
-                if live[key] != value:
+            if recorded.get(key) == value:
+                # This resource never moved it away from its restore point: nothing of ours to undo. If
+                # it reads otherwise now, someone changed it since, and writing would undo their work.
+                if key in live and live[key] != value:
                     changed.add(key)
                 continue
+            # It differs from the restore point by our doing: write it back, even if a read already
+            # shows the restore point (a read may lag behind a write that has not propagated yet).
             targets[key] = value
         if changed:
             say(
@@ -548,18 +573,24 @@ class SettingsProvider(ManagedProvider):
         state: Values,
         restore: Values,
         partial: Callable[[], tuple[str, dict[str, Any]]] | None,
+        force: Iterable[SettingKey] = (),
     ) -> Values:
-        """Write what differs and verify. On failure put back what was written; if that fails too, hand
-        the engine a partial state (``partial`` builds it from the best-known live values) and raise
-        :class:`StateDivergedError`. Returns the live values after (``before`` updated)."""
-        writes = {k: v for k, v in targets.items() if before.get(k) != v}
+        """Write what differs from ``before`` (and ``force``: what the state says differs, whatever a read
+        says) and verify. On failure put back what was written; if that fails too, hand the engine a partial
+        state (``partial`` builds it) and raise :class:`StateDivergedError`. Returns the live values after
+        (``before`` updated)."""
+        forced = set(force)
+        writes = {k: v for k, v in targets.items() if before.get(k) != v or k in forced}
         if not writes:
             return dict(before)
         try:
             after = {**before, **store.write(writes, before)}
         except TwilioDialingError as error:
             outcome = _outcome(error, writes, before)
-            undo = {k: before[k] for k, seen in outcome.items() if seen != before.get(k) and k in before}
+            # Put back what the engine keeps: the state's value where it has one (a read may lag behind an
+            # earlier write), else the value read before this operation wrote.
+            previous = {**before, **state}
+            undo = {k: previous[k] for k, seen in outcome.items() if seen != previous.get(k) and k in previous}
             if not undo:
                 raise self._explained(error, "Nothing had changed on Twilio.") from None
             known = {**before, **{k: v for k, v in outcome.items() if v is not None}}

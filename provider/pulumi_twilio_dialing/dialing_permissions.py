@@ -170,7 +170,9 @@ class DialingPermissionsProvider(SettingsProvider):
 
     def _initial(self, store: SettingStore, props: Mapping[str, Any]) -> Values:
         stashed = self.session.take_table(store.account_sid)
-        live = values_of(stashed) if stashed is not None else store.read()
+        return values_of(stashed) if stashed is not None else store.read()
+
+    def _check_live(self, props: Mapping[str, Any], store: SettingStore, live: Values) -> None:
         unknown = sorted(set(props["countries"]) - set(_isos(live)))
         if unknown:
             raise UnknownCountryError(
@@ -179,7 +181,6 @@ class DialingPermissionsProvider(SettingsProvider):
                 "pulumi_twilio_dialing.get_countries() lists the codes). Nothing was written",
                 unknown,
             )
-        return live
 
     def _managed(self, props: Mapping[str, Any], live: Values) -> set[SettingKey]:
         return {(iso, f) for iso in _isos(live) for f in FLAG_NAMES if _wanted(props, iso)[f] != UNCHANGED}

@@ -10,7 +10,7 @@ import pulumi
 from pulumi.dynamic import Resource
 from pydantic import BaseModel, ConfigDict, StrictBool
 
-from ._exceptions import ConfigurationError, WriteNotAppliedError
+from ._exceptions import ConfigurationError, TwilioDialingError, WriteNotAppliedError
 from ._gateway import Gateway
 from ._lifecycle import SettingKey, SettingsProvider, SettingStore
 from ._permissions import Values
@@ -65,7 +65,15 @@ class InheritanceStore:
     def write(self, targets: Mapping[SettingKey, bool], live: Mapping[SettingKey, bool]) -> Values:
         value = targets[SETTING]
         self.gateway.update_dialing_permissions_inheritance(value)
-        found = self.gateway.settle(self.gateway.fetch_dialing_permissions_inheritance, lambda seen: seen == value)
+        try:
+            found = self.gateway.settle(self.gateway.fetch_dialing_permissions_inheritance, lambda seen: seen == value)
+        except TwilioDialingError as error:
+            # The update was accepted: only the read-back failed, so whether it took is unknown.
+            raise WriteNotAppliedError(
+                f"Twilio accepted dialing_permissions_inheritance={str(value).lower()} for subaccount "
+                f"{self.account_sid}, but reading it back failed: {error}",
+                {self.describe(SETTING): (value, None)},
+            ) from None
         if found != value:
             raise WriteNotAppliedError(
                 f"Twilio accepted dialing_permissions_inheritance={str(value).lower()} for subaccount "
