@@ -4,12 +4,13 @@ guarantee that nothing of the provider instance is ever pickled into Pulumi stat
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from typing import Annotated, Any, TypeVar
 
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, ResourceProvider
 from pulumi.output import Unknown
-from pydantic import AfterValidator, BaseModel, BeforeValidator, StrictStr, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, StrictStr, ValidationError, ValidationInfo
 
 from ._exceptions import ConfigurationError
 from ._iso3166 import ISO_3166_ALPHA_2, NOT_TWILIO_CODES
@@ -21,7 +22,11 @@ __all__ = [
     "DialingProvider",
     "FlagSetting",
     "IsoCode",
+    "SubaccountName",
+    "argument_problems",
+    "check_arguments",
     "check_inputs",
+    "check_name",
     "has_unknowns",
     "is_unknown",
 ]
@@ -40,14 +45,44 @@ def has_unknowns(props: dict[str, Any], keys: Iterable[str]) -> bool:
 
 
 # ------------------------------------------------------------------------------------------ input types
+SHOWN_CHARACTERS = 60
+"""How much of a value a message shows: a 100,000-character input must not flood the terminal or the logs."""
+
+
+def _shown(value: Any) -> str:
+    """A value as a message shows it: the repr (control characters escaped), cut at about
+    ``SHOWN_CHARACTERS`` with the full length said, so every message stays short whatever was given."""
+    # The wire turns every number into a float: show 1.0 as the 1 the user wrote.
+    if isinstance(value, float) and value.is_integer():
+        return repr(int(value))
+    if value is None:
+        return "null"
+    if isinstance(value, str) and len(value) > SHOWN_CHARACTERS:
+        return f"{value[:SHOWN_CHARACTERS]!r}… ({len(value)} characters)"
+    text = repr(value)
+    if len(text) > 2 * SHOWN_CHARACTERS:  # a long list or object: its text, cut
+        return f"{text[:SHOWN_CHARACTERS]}… ({len(text)} characters)"
+    return text
+
+
+def _part(part: Any) -> str:
+    """One step of an input's path (a key of ``countries`` is user data too): short and printable."""
+    text = str(part)
+    return text if text.isprintable() and len(text) <= SHOWN_CHARACTERS else _shown(part)
+
+
 def _iso_code(value: str) -> str:
-    shown = repr(value)
+    shown = _shown(value)
     upper = value.upper()
     if upper in NOT_TWILIO_CODES:
         use, why = NOT_TWILIO_CODES[upper]
         raise ValueError(f"iso_code {shown} is not used by Twilio: {why}; use {use!r}")
+    # fullmatch everywhere: `$` would let "GB\n" through
     if re.fullmatch(r"[A-Za-z]{2}", value) and value != upper:
         raise ValueError(f"iso_code {shown} must be upper-case: use {upper!r}")
+    stripped = value.strip()
+    if stripped != value and re.fullmatch(r"[A-Za-z]{2}", stripped):
+        raise ValueError(f"iso_code {shown} has whitespace around it: use {stripped.upper()!r}")
     if not re.fullmatch(r"[A-Z]{2}", value):
         raise ValueError(
             f"iso_code {shown} is not a two-letter ISO 3166-1 alpha-2 country code; use one such as 'GB' or 'BR'"
@@ -60,13 +95,17 @@ def _iso_code(value: str) -> str:
     return value
 
 
-def _account_sid(value: str) -> str:
-    if not ACCOUNT_SID_PATTERN.match(value):
-        raise ValueError(
-            f"account_sid {value!r} is not an account SID: use 'AC' followed by 32 hexadecimal characters, "
-            "as shown in the Twilio Console"
-        )
-    return value
+def _account_sid(value: str, *, field: str = "account_sid") -> str:
+    # fullmatch, not the pattern's `$`, which matches before a trailing newline
+    if ACCOUNT_SID_PATTERN.fullmatch(value):
+        return value
+    stripped = value.strip()
+    if stripped != value and ACCOUNT_SID_PATTERN.fullmatch(stripped):
+        raise ValueError(f"{field} {_shown(value)} has whitespace around it: use {stripped!r}")
+    raise ValueError(
+        f"{field} {_shown(value)} is not an account SID: use 'AC' followed by 32 hexadecimal characters, "
+        "as shown in the Twilio Console"
+    )
 
 
 def _flag_setting(value: Any) -> bool | str:
@@ -75,55 +114,84 @@ def _flag_setting(value: Any) -> bool | str:
     raise ValueError('must be true, false or "unchanged"')
 
 
+# Characters a name must not hold: control characters (NUL, tab, newline, DEL, C1), line and paragraph
+# separators, and unpaired surrogates (not text at all: they cannot even be encoded to send).
+_NOT_IN_NAMES = {"Cc": "the control character", "Zl": "the line separator", "Zp": "the paragraph separator"}
+
+
+def check_name(value: str, *, field: str = "friendly_name", limit: int = 64) -> str:
+    """A subaccount's name: not blank, printable on one line (Twilio shows it in the Console and on
+    invoices, and would store a NUL as given), at most ``limit`` characters."""
+    if not value.strip():
+        raise ValueError(f"{field} must not be empty: name the subaccount after its tenant")
+    for position, char in enumerate(value):
+        category = unicodedata.category(char)
+        if category in _NOT_IN_NAMES or category == "Cs":
+            what = _NOT_IN_NAMES.get(category, "the unpaired surrogate")
+            raise ValueError(
+                f"{field} {_shown(value)} contains {what} U+{ord(char):04X} at position {position}: "
+                "a name must be printable text on one line; remove it"
+            )
+    if len(value) > limit:
+        raise ValueError(f"{field} is {len(value)} characters long; Twilio allows at most {limit}")
+    return value
+
+
+def _named_account_sid(value: str, info: ValidationInfo) -> str:
+    # named after its field: a resource's account_sid, TenantDialingPolicy's subaccount_sid
+    return _account_sid(value, field=info.field_name or "account_sid")
+
+
 IsoCode = Annotated[StrictStr, AfterValidator(_iso_code)]
-AccountSid = Annotated[StrictStr, AfterValidator(_account_sid)]
+AccountSid = Annotated[StrictStr, AfterValidator(_named_account_sid)]
 FlagSetting = Annotated[bool | str, BeforeValidator(_flag_setting)]
 """true, false, or "unchanged" (leave the flag as Twilio has it)."""
-
-
-def _shown(value: Any) -> str:
-    # The wire turns every number into a float: show 1.0 as the 1 the user wrote.
-    if isinstance(value, float) and value.is_integer():
-        return repr(int(value))
-    return "null" if value is None else repr(value)
+SubaccountName = Annotated[StrictStr, AfterValidator(check_name)]
+"""1 to 64 printable characters on one line."""
 
 
 def _at(raw: Any, path: tuple[Any, ...]) -> Any:
     for part in path:
-        if not isinstance(raw, dict) or part not in raw:
+        in_list = isinstance(raw, (list, tuple)) and isinstance(part, int) and 0 <= part < len(raw)
+        if not in_list and not (isinstance(raw, dict) and part in raw):
             return None
         raw = raw[part]
     return raw
 
 
+def _reason(model: type[BaseModel], resource: str, error: Any, value: Any, loc: tuple[Any, ...], field: str) -> str:
+    """What is wrong with the input at ``field``, its value and the fix, in one sentence."""
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        # the name itself is what the user got wrong: quote it like any value (and cut it if long)
+        named = repr(field) if len(field) <= SHOWN_CHARACTERS and field.isprintable() else _shown(field)
+        if len(loc) == 1:
+            return f"{named} is not an input of {resource}; its inputs are: {', '.join(model.model_fields)}"
+        return f"{named} is not a known key; use {', '.join(repr(f) for f in FLAG_NAMES)}"
+    if kind == "missing":
+        return f"{field} is required"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"{field} must be true or false, got {_shown(value)}"
+    if kind == "string_type":
+        return f"{field} must be a string, got {_shown(value)}"
+    if kind in ("list_type", "tuple_type", "set_type"):
+        return f"{field} must be a list, got {_shown(value)}"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"{field} must be an object, got {_shown(value)}"
+    if kind == "literal_error":
+        return f"{field} must be one of {error['ctx']['expected']}, got {_shown(value)}"
+    if kind == "value_error":
+        message = str(error["ctx"]["error"])
+        # validators that cannot know where they are say only "must ...": give them their place and value
+        return f"{field} {message}, got {_shown(value)}" if message.startswith("must") else message
+    return f"{field}: {error['msg']} (got {_shown(value)})"
+
+
 def _failure(model: type[BaseModel], resource: str, error: Any, raw: dict[str, Any]) -> CheckFailure:
     # pydantic marks an error in a dict key with "[key]" after the key itself
     loc = tuple(p for p in error["loc"] if p != "[key]")
-    field = ".".join(str(p) for p in loc)
-    value = _at(raw, loc)
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        if len(loc) == 1:
-            reason = f"{field!r} is not an input of {resource}; its inputs are: {', '.join(model.model_fields)}"
-        else:
-            reason = f"{field!r} is not a known key; use {', '.join(repr(f) for f in FLAG_NAMES)}"
-    elif kind == "missing":
-        reason = f"{field} is required"
-    elif kind in ("bool_type", "bool_parsing"):
-        reason = f"{field} must be true or false, got {_shown(value)}"
-    elif kind == "string_type":
-        reason = f"{field} must be a string, got {_shown(value)}"
-    elif kind in ("dict_type", "model_type", "model_attributes_type"):
-        reason = f"{field} must be an object, got {_shown(value)}"
-    elif kind == "literal_error":
-        reason = f"{field} must be one of {error['ctx']['expected']}, got {_shown(value)}"
-    elif kind == "value_error":
-        message = str(error["ctx"]["error"])
-        # validators that cannot know where they are say only "must ...": give them their place and value
-        reason = f"{field} {message}, got {_shown(value)}" if message.startswith("must") else message
-    else:
-        reason = f"{field}: {error['msg']} (got {_shown(value)})"
-    return CheckFailure(field, reason)
+    field = ".".join(_part(p) for p in loc)
+    return CheckFailure(field, _reason(model, resource, error, _at(raw, loc), loc, field))
 
 
 def check_inputs(model: type[M], resource: str, news: dict[str, Any]) -> CheckResult:
@@ -150,6 +218,33 @@ def check_inputs(model: type[M], resource: str, news: dict[str, Any]) -> CheckRe
             if not field.is_required() and field.default is not None and name not in raw
         } | known
     return CheckResult({**validated, **{k: raw[k] for k in unknown}}, [])
+
+
+def argument_problems(model: type[BaseModel], owner: str, values: dict[str, Any]) -> list[str]:
+    """What is wrong with a program's plain arguments (of a component or a function), with the messages the
+    resources give at check, each led by the argument's Python path (``allowed_countries[1]``)."""
+    try:
+        model.model_validate(values)
+    except ValidationError as error:
+        problems = []
+        for e in error.errors():
+            loc = tuple(p for p in e["loc"] if p != "[key]")
+            field = "".join(
+                f"[{p}]" if isinstance(p, int) else (f".{_part(p)}" if i else _part(p)) for i, p in enumerate(loc)
+            )
+            reason = _reason(model, owner, e, _at(values, loc), loc, field)
+            problems.append(reason if reason.startswith(field) else f"{field}: {reason}")
+        return problems
+    return []
+
+
+def check_arguments(model: type[M], owner: str, values: dict[str, Any]) -> M:
+    """``values`` validated by ``model``, or a ValueError naming ``owner`` and every problem at once
+    (raised before anything is registered or requested)."""
+    problems = argument_problems(model, owner, values)
+    if problems:
+        raise ValueError(f"{owner}: {'; '.join(problems)}")
+    return model.model_validate(values)
 
 
 # ------------------------------------------------------------------------------------------ provider base

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, UpdateResult
-from pydantic import BaseModel, ConfigDict, StrictStr, field_validator
+from pydantic import BaseModel, ConfigDict
 
 from . import _claims
 from ._exceptions import (
@@ -21,7 +21,7 @@ from ._exceptions import (
 from ._gateway import Gateway
 from ._lifecycle import ManagedProvider
 from ._models import AccountRecord
-from ._provider import AccountSid
+from ._provider import AccountSid, SubaccountName
 from ._redact import say
 from ._session import fetch_subaccount
 
@@ -37,18 +37,11 @@ FIND_DELAY = 0.25
 class SubaccountInputs(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    friendly_name: StrictStr
+    # not blank, no control characters (a NUL would be stored at Twilio as given), at most 64 characters;
+    # TenantDialingPolicy checks its friendly_name with the same validator
+    friendly_name: SubaccountName
     account_sid: AccountSid | None = None
     on_delete: Literal["close", "suspend", "retain"] | None = None
-
-    @field_validator("friendly_name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("friendly_name must not be empty: name the subaccount after its tenant")
-        if len(value) > 64:
-            raise ValueError(f"friendly_name is {len(value)} characters long; Twilio allows at most 64")
-        return value
 
 
 @dataclass
@@ -124,7 +117,14 @@ class SubaccountProvider(ManagedProvider):
             if record.friendly_name != name:
                 record = self._rename(gateway, adopt, name)
         else:
-            record = fetch_subaccount(gateway, self._create_once(gateway, name).sid)  # read back what Twilio made
+            created = self._create_once(gateway, name)
+            try:
+                record = fetch_subaccount(gateway, created.sid)  # read back what Twilio made
+            except TwilioDialingError as error:
+                # It exists (and bills) whatever the read says: record it from the create's own answer
+                # rather than fail and leave it unmanaged.
+                say(f"Subaccount {created.sid}: reading it back failed ({error}); recorded from the create's answer")
+                record = created
         self.session.remember(record)
         return CreateResult(record.sid, _outputs(record, props))
 
