@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from ._exceptions import PartialWriteError, TwilioDialingError, WriteNotAppliedError
+from ._exceptions import AuthenticationError, PartialWriteError, TwilioDialingError, WriteNotAppliedError
 from ._gateway import Gateway
 from ._models import CountryPermissionUpdate, DialingPermissionsCountry
 
@@ -66,11 +66,13 @@ def changed_flags(before: Mapping[str, bool], after: Mapping[str, bool]) -> list
     ]
 
 
-def _describe(mismatches: Mapping[str, tuple[object, object]]) -> str:
-    return "; ".join(
-        f"{where} wanted {str(wanted).lower()}, found {str(found).lower()}"
+def _describe(mismatches: Mapping[str, tuple[object, object]], shown: int = 12) -> str:
+    # Messages travel in size-limited gRPC headers: name the first settings, count the rest.
+    parts = [
+        f"{where} wanted {str(wanted).lower()}, found {'nothing' if found is None else str(found).lower()}"
         for where, (wanted, found) in mismatches.items()
-    )
+    ]
+    return "; ".join(parts[:shown]) + (f"; ... and {len(parts) - shown} more" if len(parts) > shown else "")
 
 
 def _codes(isos: list[str], shown: int = 30) -> str:
@@ -88,6 +90,10 @@ def _write(gateway: Gateway, targets: Mapping[str, Flags], chunk_size: int) -> N
         try:
             gateway.bulk_update_countries([CountryPermissionUpdate(iso_code=iso, **targets[iso]) for iso in chunk])
         except TwilioDialingError as error:
+            if isinstance(error, AuthenticationError) and not applied:
+                # Refused before anything was written: not a partial write, and the 401's own message (which
+                # names the account and where its credentials came from) is the one to read.
+                raise
             not_applied = isos[len(applied) :]
             raise PartialWriteError(
                 f"BulkCountryUpdates request {index + 1} of {len(chunks)} on account "
@@ -134,7 +140,18 @@ def write_and_verify(
                     mismatches[f"{iso}.{name}"] = (wanted[name], actual.get(name))
         return mismatches
 
-    found = gateway.settle(read, lambda found: not mismatched(found))
+    try:
+        found = gateway.settle(read, lambda found: not mismatched(found))
+    except TwilioDialingError as error:
+        # Twilio accepted every request: only the read-back failed, so what took is unknown.
+        unknown: dict[str, tuple[object, object]] = {
+            f"{iso}.{name}": (wanted[name], None) for iso, wanted in targets.items() for name in FLAG_NAMES
+        }
+        raise WriteNotAppliedError(
+            f"Twilio accepted the dialing-permissions update of account {gateway.credentials.account_sid}, but "
+            f"reading it back failed: {error}",
+            unknown,
+        ) from None
     mismatches = mismatched(found)
     if mismatches:
         account = gateway.credentials.account_sid
