@@ -173,12 +173,7 @@ class TenantDialingPolicy(pulumi.ComponentResource):
             sid = pulumi.Output.from_input(later("subaccount_sid"))
         # A subaccount this policy closes needs nothing put back first; an existing one gets restored.
         on_delete = "retain" if created and offboarding == "close" else "restore"
-        SubaccountInheritance(
-            f"{name}-inheritance",
-            SubaccountInheritanceArgs(account_sid=sid, dialing_permissions_inheritance=False, on_delete=on_delete),
-            child,
-        )
-        DialingPermissions(
+        permissions = DialingPermissions(
             f"{name}-permissions",
             DialingPermissionsArgs(
                 account_sid=sid,
@@ -187,6 +182,14 @@ class TenantDialingPolicy(pulumi.ComponentResource):
                 on_delete=on_delete,
             ),
             child,
+        )
+        # Inheritance goes off only once the subaccount's own table is hardened: an existing subaccount's
+        # own table may allow risky ranges, and it takes effect the moment inheritance is off. (On destroy
+        # the order reverses: inheritance is put back first, then the table.)
+        SubaccountInheritance(
+            f"{name}-inheritance",
+            SubaccountInheritanceArgs(account_sid=sid, dialing_permissions_inheritance=False, on_delete=on_delete),
+            pulumi.ResourceOptions(parent=self, depends_on=[permissions]),
         )
         self.subaccount_sid = sid
         self.allowed_countries = allowed
