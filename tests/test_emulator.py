@@ -125,6 +125,42 @@ def test_api_keys_act_as_their_account_and_standard_keys_cannot_manage_accounts(
     assert created.status_code == 201
 
 
+def test_api_keys_get_an_empty_auth_token_and_main_keys_cannot_reach_subaccount_resources(emulator, main):
+    """The public record (terraform-provider-twilio issue 52; Twilio's subaccount docs): a Main API key reads
+    a subaccount with "auth_token": "", and is refused (401/20003) on the subaccount's own resources."""
+    tenant = subaccount(emulator)
+    sub_sid, sub_token = tenant.auth
+    main_key = emulator.backend.create_api_key(emulator.main_account.sid, kind="main")
+    as_main_key = Api(emulator, main_key.sid, main_key.secret)
+
+    fetched = as_main_key.get(f"/2010-04-01/Accounts/{sub_sid}.json")
+    assert fetched.status_code == 200 and fetched.json()["auth_token"] == ""
+    listed = as_main_key.get("/2010-04-01/Accounts.json").json()["accounts"]
+    assert {a["sid"] for a in listed} == {emulator.main_account.sid, sub_sid}
+    assert {a["auth_token"] for a in listed} == {""}
+    created = as_main_key.post("/2010-04-01/Accounts.json", FriendlyName="by key")
+    assert created.status_code == 201 and created.json()["auth_token"] == ""
+    renamed = as_main_key.post(f"/2010-04-01/Accounts/{sub_sid}.json", FriendlyName="renamed")
+    assert renamed.status_code == 200 and renamed.json()["auth_token"] == ""
+    assert sub_token not in fetched.text + json.dumps(listed) + renamed.text
+
+    # The subaccount's own resources refuse the parent's key, as Twilio's docs and error 20003 say.
+    refused = assert_twilio_error(as_main_key.post(f"/2010-04-01/Accounts/{sub_sid}/Keys.json"), 401, 20003)
+    assert "main account API keys only reach main account resources" in str(refused["message"])
+    assert not [k for k in emulator.backend.api_keys.values() if k.account_sid == sub_sid]
+    # voice v1 has no account in its path: the key acts on its own (main) account, never the subaccount's.
+    assert as_main_key.bulk([entry("BR", low=True)]).status_code == 201
+    assert emulator.backend.stored_flags(emulator.main_account.sid, "BR").low_risk_numbers_enabled
+    assert emulator.backend.stored_flags(sub_sid, "BR") == Flags()
+
+    # The parent's auth token still reads the token and may create keys in the subaccount.
+    assert main.get(f"/2010-04-01/Accounts/{sub_sid}.json").json()["auth_token"] == sub_token
+    assert main.post(f"/2010-04-01/Accounts/{sub_sid}/Keys.json").status_code == 201
+    # The former behaviour, kept as a setting for code written against it.
+    emulator.settings.api_keys_see_auth_tokens = True
+    assert as_main_key.get(f"/2010-04-01/Accounts/{sub_sid}.json").json()["auth_token"] == sub_token
+
+
 def test_suspended_and_closed_accounts_are_refused(emulator, main):
     tenant = subaccount(emulator)
     sid = tenant.auth[0]

@@ -479,6 +479,18 @@ class Backend:
             raise TwilioError.permission_denied("Standard API keys may not manage subaccounts")
         return account
 
+    @staticmethod
+    def _refuse_main_key_on_subaccount(principal: Principal, account: Account) -> None:
+        """A subaccount's own resources (everything under ``/Accounts/{Sub}/``, and voice v1, which acts on
+        the key's own account anyway) refuse a main account's API keys: "Main account API Keys are only
+        available to access main account resources. Access to subaccount resources will be denied" (Twilio
+        subaccount docs; error 20003 lists "used main account API keys against subaccount resources")."""
+        if principal.api_key is not None and account.sid != principal.account.sid:
+            raise TwilioError.permission_denied(
+                f"API key {principal.api_key.sid} of account {principal.account.sid} may not access the "
+                f"resources of subaccount {account.sid}: main account API keys only reach main account resources"
+            )
+
     def list_accounts(self, principal: Principal, friendly_name: str | None, status: str | None) -> list[Account]:
         if status is not None and status not in ACCOUNT_STATUSES:
             raise TwilioError.accounts_resource(f"Status must be one of active, suspended, closed, not {status!r}")
@@ -579,4 +591,5 @@ class Backend:
             account = self._visible_account(principal, sid, path)
             if not principal.may_manage_accounts:
                 raise TwilioError.permission_denied("Standard API keys may not create API keys")
+            self._refuse_main_key_on_subaccount(principal, account)
             return self.create_api_key(account.sid, friendly_name=friendly_name or "")

@@ -252,7 +252,8 @@ ACCOUNT_SUBRESOURCES = (
 def account_body(account: Account, *, include_auth_token: bool) -> dict[str, Any]:
     base = f"{API_2010_PREFIX}/Accounts/{account.sid}"
     return {
-        "auth_token": account.auth_token if include_auth_token else None,
+        # Twilio sends "" (not null) where it withholds the token (terraform-provider-twilio issue 52).
+        "auth_token": account.auth_token if include_auth_token else "",
         "date_created": _rfc2822(account, "date_created"),
         "date_updated": _rfc2822(account, "date_updated"),
         "friendly_name": account.friendly_name,

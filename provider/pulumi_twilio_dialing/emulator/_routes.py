@@ -257,7 +257,12 @@ def update_settings(call: Call) -> tuple[dict[str, Any], int]:
 
 # ---------------------------------------------------------------------------------------- api 2010
 def _include_token(call: Call) -> bool:
-    return call.principal.may_manage_accounts
+    # Only an account's auth token reveals auth tokens: an API key (even a Main one) gets "" (see
+    # EmulatorSettings.api_keys_see_auth_tokens).
+    principal = call.principal
+    return principal.api_key is None or (
+        call.backend.settings.api_keys_see_auth_tokens and principal.may_manage_accounts
+    )
 
 
 def list_accounts(call: Call) -> tuple[dict[str, Any], int]:
@@ -271,7 +276,7 @@ def list_accounts(call: Call) -> tuple[dict[str, Any], int]:
 
 def create_account(call: Call) -> tuple[dict[str, Any], int]:
     account = call.backend.create_subaccount(call.principal, call.form.get("FriendlyName"))
-    return wire.account_body(account, include_auth_token=True), 201
+    return wire.account_body(account, include_auth_token=_include_token(call)), 201
 
 
 def fetch_account(call: Call) -> tuple[dict[str, Any], int]:

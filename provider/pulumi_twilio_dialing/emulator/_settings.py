@@ -61,6 +61,13 @@ class EmulatorSettings:
     country_code_filter: CountryCodeForm = "both"
     """Which forms the ``CountryCode`` list filter accepts: ``44`` and ``+44`` (``both``), or one of them."""
 
+    api_keys_see_auth_tokens: bool = False
+    """Whether an account read, listed, created or updated through the 2010 API with an API key (even a Main
+    one) shows its ``auth_token``. Default false: ``"auth_token": ""`` (public record:
+    RJPearson94/terraform-provider-twilio issue 52, an empty token for subaccounts read with a Main API key,
+    reproduced by its maintainer). ``True`` is what the emulator did before, kept to test code written
+    against it. Auth-token principals always see it."""
+
     retry_after_seconds: int | None = None
     """If set, 429 answers carry ``Retry-After`` with this many seconds (unknown whether Twilio sends it)."""
 
