@@ -36,6 +36,7 @@ HERMETIC_ENV = {
         "TWILIO_API_KEY",
         "TWILIO_API_SECRET",
         "TWILIO_DIALING_API_URL",
+        "TWILIO_DIALING_SUBACCOUNT_CREDENTIALS",
     )
 }
 
@@ -53,7 +54,7 @@ def stack_config(emulator, **extra: str) -> dict[str, str]:
     return {k: v for k, v in config.items() if v is not None}
 
 
-SECRET_KEYS = {"twilio:authToken", "twilio:apiSecret"}
+SECRET_KEYS = {"twilio:authToken", "twilio:apiSecret", "twilio-dialing:subaccountCredentials"}
 
 
 @pytest.fixture

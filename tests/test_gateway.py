@@ -19,7 +19,7 @@ from pulumi_twilio_dialing import (
     TwilioConnectionError,
     resolve_api_url,
 )
-from pulumi_twilio_dialing._gateway import DEFAULT_TIMEOUT_SECONDS, RedirectingHttpClient, RetryPolicy
+from pulumi_twilio_dialing._gateway import DEFAULT_TIMEOUT_SECONDS, HostBudget, RedirectingHttpClient, RetryPolicy
 from pulumi_twilio_dialing.emulator import Fault
 
 
@@ -248,3 +248,187 @@ def test_bad_api_urls_name_the_key_and_the_fix(value, fragment):
     assert "pw" not in str(bad.value)
     with pytest.raises(ConfigurationError, match="TWILIO_DIALING_API_URL"):
         resolve_api_url({}, {"TWILIO_DIALING_API_URL": value})
+
+
+# ------------------------------------------------------------------------------ permanent and bounded failures
+def _dead_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _gateway_to(url: str, *, timeout: float = 0.5, budget: HostBudget | None = None, **kwargs) -> Gateway:
+    return Gateway(
+        Credentials.auth_token("AC" + "0" * 32, "a-token-of-some-length", source="stack config twilio:authToken"),
+        api_url=url,
+        api_url_source="twilio-dialing:apiUrl",
+        retry=RetryPolicy(base_delay=0.01, max_delay=0.05, timeout=timeout),
+        budget=budget,
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [("http://127.0.0.1:99999", "InvalidURL"), ("ftp://127.0.0.1:9", "InvalidSchema"), ("https://a..b", "Location")],
+)
+def test_a_malformed_url_fails_at_once_as_configuration(url, kind):
+    sleeps: list[float] = []
+    gateway = _gateway_to(url, sleep=sleeps.append)
+    started = time.perf_counter()
+    with pytest.raises(ConfigurationError) as bad:
+        gateway.fetch_dialing_permissions_inheritance()
+    assert time.perf_counter() - started < 1 and sleeps == []  # never retried
+    assert kind in str(bad.value)
+    assert "fix twilio-dialing:apiUrl" in str(bad.value)
+
+
+def test_tls_refused_and_a_name_that_does_not_resolve_fail_at_once(twilio_emulator):
+    tls = _gateway_to(twilio_emulator.url.replace("http://", "https://"), timeout=30)  # TLS to a plain-HTTP port
+    dns = _gateway_to("https://nonexistent-host.invalid", timeout=30)
+    for gateway, fragment in ((tls, "TLS with 127.0.0.1"), (dns, "the host name of nonexistent-host.invalid does")):
+        started = time.perf_counter()
+        with pytest.raises(TwilioConnectionError) as failed:
+            gateway.fetch_country("US")
+        assert time.perf_counter() - started < 5  # not the 30 s retry budget
+        assert fragment in str(failed.value)
+        assert "not retried" in str(failed.value)
+        assert "twilio-dialing:apiUrl is https://" in str(failed.value)
+
+
+def test_connection_errors_name_the_host_and_the_setting():
+    port = _dead_port()
+    gateway = _gateway_to(f"http://127.0.0.1:{port}", timeout=0.2)
+    with pytest.raises(TwilioConnectionError) as refused:
+        gateway.fetch_country("US")
+    message = str(refused.value)
+    assert f"127.0.0.1:{port} refused the connection" in message
+    assert f"twilio-dialing:apiUrl is http://127.0.0.1:{port}: check that it points at a running emulator" in message
+    assert "gave up after" in message
+    twilio_hosts = Gateway(Credentials.auth_token("AC" + "0" * 32, "t"))
+    assert twilio_hosts.host("/v1/Settings") == "voice.twilio.com"
+    assert twilio_hosts.host("/2010-04-01/Accounts.json") == "api.twilio.com"
+
+
+def test_one_budget_bounds_every_call_to_a_host_that_does_not_answer():
+    """Check and create each used to retry the whole budget (112 s for a bulk up against a dead port)."""
+    url = f"http://127.0.0.1:{_dead_port()}"
+    budget = HostBudget()
+    check, create = _gateway_to(url, timeout=0.5, budget=budget), _gateway_to(url, timeout=0.5, budget=budget)
+    started = time.perf_counter()
+    with pytest.raises(TwilioConnectionError, match="gave up after"):
+        check.list_countries()
+    with pytest.raises(TwilioConnectionError) as fast:
+        create.bulk_update_countries([_update("BR")])
+    assert time.perf_counter() - started < 0.5 + 0.3  # the budget once, not twice
+    assert "counting the earlier requests of this run" in str(fast.value) or "not sent" in str(fast.value)
+    time.sleep(0.5)  # the budget is spent now: a later call is not even sent
+    started = time.perf_counter()
+    with pytest.raises(TwilioConnectionError) as spent:
+        create.bulk_update_countries([_update("BR")])
+    assert time.perf_counter() - started < 0.05
+    assert "POST /v1/DialingPermissions/BulkCountryUpdates got no answer: not sent: 127.0.0.1" in str(spent.value)
+    assert "the retry budget (twilio-dialing:retryTimeout, 0.5s) is spent for this run" in str(spent.value)
+    assert "twilio-dialing:apiUrl is http://127.0.0.1" in str(spent.value)
+    # a gateway with its own budget (another process) still tries
+    with pytest.raises(TwilioConnectionError, match="gave up after"):
+        _gateway_to(url, timeout=0.2).list_countries()
+
+
+def test_a_host_that_answers_again_gets_a_fresh_budget(twilio_emulator):
+    main = twilio_emulator.main_account
+    gateway = Gateway(
+        Credentials.auth_token(main.sid, main.auth_token),
+        api_url=twilio_emulator.url,
+        retry=RetryPolicy(base_delay=0.01, max_delay=0.05, timeout=0.3),
+    )
+    twilio_emulator.backend.faults.add(Fault("error", count=10_000, status=503))
+    started = time.perf_counter()
+    with pytest.raises(TwilioApiError, match="gave up after"):
+        gateway.fetch_country("US")
+    time.sleep(0.3)
+    twilio_emulator.backend.clear_request_log()
+    with pytest.raises(TwilioApiError, match="gave up after 1 attempts"):
+        gateway.fetch_country("US")  # an answering host is tried once more, not retried
+    assert len(twilio_emulator.backend.request_log()) == 1
+    assert time.perf_counter() - started < 1.5
+    twilio_emulator.backend.faults.clear()
+    assert gateway.fetch_country("US").iso_code == "US"  # answered: the trouble is over
+    twilio_emulator.backend.faults.add(Fault("error", count=2, status=503))
+    assert gateway.fetch_country("US").iso_code == "US"  # retried again, within a fresh budget
+
+
+def test_retry_after_zero_is_floored_at_the_backoff(twilio_emulator):
+    gateway, sleeps = _recording_gateway(twilio_emulator, retry=RetryPolicy(base_delay=0.1, max_delay=0.4))
+    twilio_emulator.settings.retry_after_seconds = 0
+    twilio_emulator.backend.faults.add(Fault("error", count=3, status=429))
+    assert gateway.fetch_country("US").iso_code == "US"
+    assert sleeps == [0.1, 0.2, 0.4]  # never 0: Retry-After 0 used to allow ~1,400 requests a minute
+
+
+def test_a_retry_after_beyond_the_budget_is_not_waited_for_and_is_reported(twilio_emulator):
+    gateway, sleeps = _recording_gateway(twilio_emulator, retry=RetryPolicy(base_delay=0.1, timeout=60))
+    twilio_emulator.settings.retry_after_seconds = 3600
+    twilio_emulator.backend.faults.add(Fault("error", count=1, status=429))
+    started = time.perf_counter()
+    with pytest.raises(RateLimitedError) as limited:
+        gateway.fetch_country("US")
+    assert time.perf_counter() - started < 1 and sleeps == []
+    message = str(limited.value)
+    assert "Twilio asked to wait 3600s before retrying (Retry-After)" in message
+    assert "left of the retry budget (twilio-dialing:retryTimeout, 60s)" in message
+    assert "run again in 3600s or more" in message
+
+
+@pytest.mark.parametrize(("header", "expected"), [("2", 2.0), ("nan", None), ("-5", 0.0), ("soon", None)])
+def test_retry_after_values_are_read_safely(twilio_emulator, header, expected):
+    gateway, _ = _recording_gateway(twilio_emulator)
+    response = type("R", (), {"headers": {"Retry-After": header}})()
+    gateway._http.last_response = response  # type: ignore[assignment]
+    assert gateway._retry_after() == expected
+
+
+def test_retry_after_as_an_http_date(twilio_emulator):
+    from email.utils import formatdate
+
+    gateway, _ = _recording_gateway(twilio_emulator)
+    gateway._http.last_response = type("R", (), {"headers": {"Retry-After": formatdate(time.time() + 30)}})()  # type: ignore[assignment]
+    assert 25 <= (gateway._retry_after() or 0) <= 31
+
+
+def test_a_401_names_the_account_and_where_the_credential_came_from(twilio_emulator):
+    main = twilio_emulator.main_account
+    for source, advice in (
+        ("stack config twilio:authToken", "Stack config wins over the environment"),
+        ("environment variable TWILIO_AUTH_TOKEN", "export the current value"),
+    ):
+        bad = Gateway(Credentials.auth_token(main.sid, "f" * 32, source=source), api_url=twilio_emulator.url)
+        with pytest.raises(AuthenticationError) as refused:
+            bad.fetch_country("US")
+        message = str(refused.value)
+        assert f"Twilio refused the credentials of account {main.sid}, taken from {source}" in message
+        assert advice in message
+        assert "f" * 32 not in message
+
+
+def _update(iso: str) -> CountryPermissionUpdate:
+    return CountryPermissionUpdate(
+        iso_code=iso,
+        low_risk_numbers_enabled=True,
+        high_risk_special_numbers_enabled=False,
+        high_risk_tollfraud_numbers_enabled=False,
+    )
+
+
+def test_a_dropped_answer_does_not_stop_the_next_request(twilio_emulator):
+    """Only a host that cannot be reached is given up on without a request: one that dropped an answer is
+    there, and a put-back right after a lost answer must still be sent."""
+    main = twilio_emulator.main_account
+    gateway = Gateway(
+        Credentials.auth_token(main.sid, main.auth_token), api_url=twilio_emulator.url, retry=RetryPolicy(timeout=0.001)
+    )
+    twilio_emulator.backend.faults.add(Fault("drop", count=1))
+    with pytest.raises(TwilioConnectionError, match="failed or was dropped"):
+        gateway.fetch_country("US")
+    time.sleep(0.01)  # the budget is spent
+    assert gateway.fetch_country("US").iso_code == "US"

@@ -413,7 +413,7 @@ def test_moving_a_subaccounts_resources_into_a_tenant_policy_reopens_nothing(twi
 def test_a_write_that_takes_a_moment_to_show_is_waited_for(twilio_emulator, stack):
     """Reads show the flags from before a write for a while (emulator: propagation_delay_seconds): the
     read-back waits with the retry policy's backoff (0.01 s doubling in tests) instead of failing."""
-    backend, main = twilio_emulator.backend, twilio_emulator.main_account.sid
+    main = twilio_emulator.main_account.sid
     risky(twilio_emulator, main, "GB", "LV")
     original = table(twilio_emulator, main)
     twilio_emulator.settings.propagation_delay_seconds = 0.05

@@ -4,6 +4,7 @@ provider, the provider's output or logs, or error messages."""
 from __future__ import annotations
 
 import base64
+import json
 import logging
 
 import dill
@@ -68,11 +69,20 @@ def test_a_full_lifecycle_leaks_no_secret(twilio_emulator, stack):
 
 
 def test_api_key_credentials_leak_nothing_either(twilio_emulator, stack):
+    # Twilio gives a main account's API key no subaccount token: the subaccount's own key is configured.
     key = twilio_emulator.backend.create_api_key(twilio_emulator.main_account.sid, kind="main")
     sub = make_subaccount(twilio_emulator)
+    sub_key = twilio_emulator.backend.create_api_key(sub)
     config = stack_config(
         twilio_emulator,
-        **{"twilio:authToken": None, "twilio:apiKey": key.sid, "twilio:apiSecret": key.secret},
+        **{
+            "twilio:authToken": None,
+            "twilio:apiKey": key.sid,
+            "twilio:apiSecret": key.secret,
+            "twilio-dialing:subaccountCredentials": json.dumps(
+                {sub: {"apiKey": sub_key.sid, "apiSecret": sub_key.secret}}
+            ),
+        },
     )
     engine = stack(config=config)
     _lifecycle(engine, sub)
@@ -84,6 +94,7 @@ def test_api_key_credentials_leak_nothing_either(twilio_emulator, stack):
         assert all(secret.encode() not in blob for blob in blobs)
     requests = twilio_emulator.backend.request_log()
     assert {r.credential_sid for r in requests if r.account_sid == twilio_emulator.main_account.sid} == {key.sid}
+    assert {r.credential_sid for r in requests if r.account_sid == sub} == {sub_key.sid}
 
 
 def test_errors_leak_no_secret(twilio_emulator, stack):

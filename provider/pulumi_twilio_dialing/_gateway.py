@@ -17,15 +17,20 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import random
+import socket
+import ssl
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+import urllib3.exceptions
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
@@ -33,6 +38,7 @@ from twilio.rest import Client
 
 from ._exceptions import (
     AuthenticationError,
+    ConfigurationError,
     NotFoundError,
     RateLimitedError,
     TwilioApiError,
@@ -47,7 +53,7 @@ from ._models import (
 )
 from ._redact import register_secret, scrub
 
-__all__ = ["DEFAULT_TIMEOUT_SECONDS", "Credentials", "Gateway", "RedirectingHttpClient", "RetryPolicy"]
+__all__ = ["DEFAULT_TIMEOUT_SECONDS", "Credentials", "Gateway", "HostBudget", "RedirectingHttpClient", "RetryPolicy"]
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
 # One list request returns the whole ~218-country table: Twilio's maximum page size.
@@ -61,24 +67,30 @@ class Credentials:
     """What authenticates one account: its SID and auth token, or one of its API keys and the secret.
 
     ``account_sid`` is always the account acted on; ``username`` is the SID presented (``AC...`` or
-    ``SK...``).
+    ``SK...``); ``source`` says where the secret came from (``stack config twilio:authToken``, an
+    environment variable, ...), so that a refusal can name it without showing it.
     The secret is excluded from repr so it cannot leak through logs or tracebacks.
     """
 
     account_sid: str
     username: str
     password: str = field(repr=False)
+    source: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
+        if not self.password:
+            # An empty token is Twilio's way of saying "no token" (API keys reading a subaccount): never
+            # present it, it can only be refused.
+            raise ValueError(f"credentials of {self.account_sid} have an empty secret")
         register_secret(self.password, username=self.username)
 
     @classmethod
-    def auth_token(cls, account_sid: str, auth_token: str) -> Credentials:
-        return cls(account_sid=account_sid, username=account_sid, password=auth_token)
+    def auth_token(cls, account_sid: str, auth_token: str, *, source: str = "") -> Credentials:
+        return cls(account_sid=account_sid, username=account_sid, password=auth_token, source=source)
 
     @classmethod
-    def api_key(cls, account_sid: str, api_key: str, api_secret: str) -> Credentials:
-        return cls(account_sid=account_sid, username=api_key, password=api_secret)
+    def api_key(cls, account_sid: str, api_key: str, api_secret: str, *, source: str = "") -> Credentials:
+        return cls(account_sid=account_sid, username=api_key, password=api_secret, source=source)
 
 
 @dataclass(frozen=True)
@@ -87,8 +99,11 @@ class RetryPolicy:
 
     429/20429 is always retried (Twilio never processes such a request); 5xx answers and lost connections
     only for idempotent calls (every write here sets absolute values, except creating a subaccount or an
-    API key). ``Retry-After`` is honoured when present. After ``timeout`` seconds in all, the last error is
-    raised, saying how many attempts were made.
+    API key). ``Retry-After`` is honoured, but never below this attempt's backoff (``Retry-After: 0``
+    would otherwise hammer Twilio hundreds of times a minute). After ``timeout`` seconds in all (see
+    :class:`HostBudget` for how earlier calls count), the last error is raised, saying how many attempts
+    were made; a ``Retry-After`` longer than what is left of ``timeout`` is not waited for: the error
+    says so and gives the wait.
     """
 
     base_delay: float = 0.5
@@ -96,10 +111,56 @@ class RetryPolicy:
     timeout: float = 60.0
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
+        ceiling = float(min(self.max_delay, self.base_delay * 2.0**attempt))
         if retry_after is not None:
-            return retry_after
-        ceiling = min(self.max_delay, self.base_delay * 2**attempt)
+            return max(retry_after, ceiling)
         return random.uniform(ceiling / 2, ceiling)
+
+
+@dataclass
+class _Streak:
+    started: float  # when the first call that met this trouble started
+    answered: bool  # the host answered (429, 5xx) rather than not at all (refused, timed out)
+    attempts: int
+
+
+class HostBudget:
+    """The retry budget of one provider process, per host: how long a host has been failing.
+
+    A call's retries stop ``RetryPolicy.timeout`` seconds after it started, or after the first call that
+    met the host's current run of failures (429, 5xx, no answer) started, whichever is earlier; any usable
+    answer from the host ends the run. So one operation spends at most ``retryTimeout`` in all, even across
+    the provider calls the engine makes for it (check, then create): a create after a check that already
+    retried for the whole budget tries once (a host that answers, if badly: 429, 5xx, a dropped or slow
+    answer) or not at all (a host that cannot be reached: refused, DNS, connect timeout, which would only
+    cost another timeout), and fails at once saying why.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._streaks: dict[str, _Streak] = {}
+
+    def trouble(self, host: str) -> _Streak | None:
+        with self._lock:
+            streak = self._streaks.get(host)
+            return None if streak is None else _Streak(streak.started, streak.answered, streak.attempts)
+
+    def failed(self, host: str, started: float, *, answered: bool) -> None:
+        with self._lock:
+            streak = self._streaks.get(host)
+            if streak is None:
+                self._streaks[host] = _Streak(started, answered, 1)
+            else:
+                streak.attempts += 1
+                streak.answered = answered
+
+    def answered(self, host: str) -> None:
+        with self._lock:
+            self._streaks.pop(host, None)
+
+
+# A retry never gets less than this to connect and answer (requests refuses a timeout of 0).
+MIN_ATTEMPT_TIMEOUT = 0.1
 
 
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
@@ -113,6 +174,8 @@ class RedirectingHttpClient(TwilioHttpClient):
         super().__init__(timeout=timeout)
         self._base = urlsplit(base_url) if base_url else None
         self.last_response: Response | None = None
+        # Set by the gateway for a retry, so that it never runs past the call's retry budget.
+        self.attempt_timeout: float | None = None
 
     def rewrite(self, url: str) -> str:
         if self._base is None:
@@ -133,6 +196,8 @@ class RedirectingHttpClient(TwilioHttpClient):
         allow_redirects: bool = False,
     ) -> Response:
         self.last_response = None
+        if timeout is None:
+            timeout = self.attempt_timeout
         response: Response = super().request(
             method, self.rewrite(url), params, data, headers, auth, timeout, allow_redirects
         )
@@ -176,16 +241,20 @@ class Gateway:
         credentials: Credentials,
         *,
         api_url: str | None = None,
+        api_url_source: str | None = None,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         retry: RetryPolicy | None = None,
+        budget: HostBudget | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if timeout <= 0:
-            raise ValueError("timeout must be positive")
+        if not (math.isfinite(timeout) and timeout > 0):
+            raise ValueError("timeout must be a positive, finite number of seconds")
         self.credentials = credentials
         self.api_url = api_url
+        self.api_url_source = api_url_source  # the setting api_url came from, named in connection errors
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
+        self.budget = budget or HostBudget()
         self._sleep = sleep
         self._local = threading.local()
 
@@ -217,23 +286,87 @@ class Gateway:
         return client
 
     # ------------------------------------------------------------------------------------ plumbing
+    def host(self, path: str) -> str:
+        """The host a request for ``path`` goes to (``host:port`` of the API URL when one is set)."""
+        if self.api_url:
+            return urlsplit(self.api_url).netloc
+        return "api.twilio.com" if path.startswith("/2010-04-01/") else "voice.twilio.com"
+
+    def _where(self) -> str:
+        """Which setting sends requests to that host, for messages about a host that does not answer."""
+        if not self.api_url_source:
+            return ""
+        return (
+            f"; {self.api_url_source} is {self.api_url}: check that it points at a running emulator, "
+            "or unset it to talk to Twilio"
+        )
+
     def _call(self, method: str, path: str, fn: Callable[[], T], *, idempotent: bool = True) -> T:
-        """Run one library call, retrying what is safe to retry (see :class:`RetryPolicy`)."""
+        """Run one library call, retrying what is safe to retry within the budget (see :class:`RetryPolicy`
+        and :class:`HostBudget`)."""
+        host = self.host(path)
         started = time.monotonic()
+        streak = self.budget.trouble(host)
+        since = started if streak is None else min(started, streak.started)
+        deadline = since + self.retry.timeout
+        if streak is not None and not streak.answered and started >= deadline:
+            raise TwilioConnectionError(
+                f"not sent: {host} has given no answer to {streak.attempts} attempts in the last "
+                f"{started - streak.started:.1f}s, and the retry budget (twilio-dialing:retryTimeout, "
+                f"{self.retry.timeout:g}s) is spent for this run{self._where()}",
+                method=method,
+                path=path,
+            )
         attempt = 0
         while True:
+            # The first attempt gets the whole request timeout; a retry never runs past the deadline.
+            remaining = deadline - time.monotonic()
+            self._http.attempt_timeout = (
+                None if attempt == 0 else max(MIN_ATTEMPT_TIMEOUT, min(self.timeout, remaining))
+            )
             try:
-                return self._call_once(method, path, fn)
+                result = self._call_once(method, path, fn)
+            except _PermanentConnectionError:
+                raise
             except TwilioApiError as error:
+                troubled = isinstance(error, (RateLimitedError, TwilioConnectionError)) or (
+                    error.status in RETRYABLE_STATUSES
+                )
+                if not troubled:
+                    self.budget.answered(host)  # an answer, even a refusal, shows the host is there
+                    raise
+                self.budget.failed(host, started, answered=not isinstance(error, _UnreachableError))
+                attempt += 1
                 if not self._retryable(error, idempotent):
                     raise
-                elapsed = time.monotonic() - started
-                delay = self.retry.delay(attempt, self._retry_after())
-                attempt += 1
-                if elapsed + delay > self.retry.timeout:
-                    error.message += f" (gave up after {attempt} attempts in {elapsed:.1f}s)"
+                now = time.monotonic()
+                retry_after = self._retry_after()
+                delay = self.retry.delay(attempt - 1, retry_after)
+                if now + delay > deadline:
+                    error.message += self._gave_up(attempt, now - started, since < started, retry_after, deadline - now)
                     raise
                 self._sleep(delay)
+            else:
+                self.budget.answered(host)
+                return result
+
+    def _gave_up(self, attempts: int, elapsed: float, earlier: bool, retry_after: float | None, left: float) -> str:
+        budget = f"twilio-dialing:retryTimeout, {self.retry.timeout:g}s"
+        counted = ", counting the earlier requests of this run that met the same trouble" if earlier else ""
+        if retry_after is not None and retry_after > max(left, 0.0):
+            return (
+                f" (gave up after {attempts} attempts in {elapsed:.1f}s: Twilio asked to wait {retry_after:g}s "
+                f"before retrying (Retry-After), more than the {max(left, 0.0):.1f}s left of the retry budget "
+                f"({budget}{counted}); run again in {retry_after:g}s or more)"
+            )
+        return f" (gave up after {attempts} attempts in {elapsed:.1f}s; retry budget: {budget}{counted})"
+
+    @property
+    def _http(self) -> RedirectingHttpClient:
+        http = self.client.http_client
+        if not isinstance(http, RedirectingHttpClient):  # pragma: no cover - the client property builds it
+            raise TypeError("the gateway's client must use a RedirectingHttpClient")
+        return http
 
     @staticmethod
     def _retryable(error: TwilioApiError, idempotent: bool) -> bool:
@@ -242,12 +375,19 @@ class Gateway:
         return idempotent and (isinstance(error, TwilioConnectionError) or error.status in RETRYABLE_STATUSES)
 
     def _retry_after(self) -> float | None:
-        response = self.client.http_client.last_response
+        """The answer's ``Retry-After`` in seconds (a number, or an HTTP date), None if absent or unusable."""
+        response = self._http.last_response
         value = response.headers.get("Retry-After") if response is not None and response.headers else None
-        try:
-            return max(0.0, float(value)) if value is not None else None
-        except ValueError:
+        if value is None:
             return None
+        try:
+            seconds = float(value)
+        except ValueError:
+            try:
+                seconds = parsedate_to_datetime(value).timestamp() - time.time()
+            except (TypeError, ValueError, IndexError, OverflowError):
+                return None
+        return max(0.0, seconds) if math.isfinite(seconds) else None
 
     def _call_once(self, method: str, path: str, fn: Callable[[], T]) -> T:
         """Run one library call and translate every failure into this package's exceptions."""
@@ -263,8 +403,61 @@ class Gateway:
                 code, message, more = _error_from_body(response.status_code, response.text)
                 raise self._api_error(response.status_code, code, message, method, path, more) from None
             raise TwilioApiError(scrub(str(error)), status=0, code=None, method=method, path=path) from None
-        except requests.RequestException as error:
-            raise TwilioConnectionError(type(error).__name__, method=method, path=path) from None
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
+            raise self._connection_error(error, method, path) from None
+
+    def _connection_error(self, error: Exception, method: str, path: str) -> TwilioApiError | ConfigurationError:
+        """No answer: say from which host and why, and whether retrying could help."""
+        host = self.host(path)
+        kind = type(error).__name__
+        where = self._where()
+        if isinstance(
+            error,
+            (
+                requests.exceptions.InvalidURL,
+                requests.exceptions.MissingSchema,
+                requests.exceptions.InvalidSchema,
+                requests.exceptions.URLRequired,
+                urllib3.exceptions.LocationValueError,
+            ),
+        ):
+            # Only a malformed base URL can do this (Twilio's own URLs are well formed): a setting to fix.
+            setting = self.api_url_source or "the API URL"
+            return ConfigurationError(
+                f"{method} {path} was not sent: {kind}, the URL to {host!r} is malformed; fix {setting} "
+                f"(it is {self.api_url!r}), e.g. http://127.0.0.1:8080, or unset it to talk to Twilio"
+            )
+        if isinstance(error, requests.exceptions.SSLError):
+            reason = _ssl_reason(error)
+            return _PermanentConnectionError(
+                f"{kind}: TLS with {host} failed ({reason}); not retried, as it would fail the same way{where}",
+                method=method,
+                path=path,
+            )
+        dns = _gaierror(error)
+        if dns is not None and dns.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)):
+            return _PermanentConnectionError(
+                f"{kind}: the host name of {host} does not resolve (DNS: no such name); not retried{where}",
+                method=method,
+                path=path,
+            )
+        if isinstance(error, requests.exceptions.ReadTimeout):
+            why = f"no answer from {host} within the request timeout (twilio-dialing:requestTimeout)"
+        elif isinstance(error, requests.exceptions.ConnectTimeout):
+            why = f"could not connect to {host} within the request timeout"
+        elif dns is not None:
+            why = f"DNS lookup of {host} failed ({dns.strerror})"
+        elif _caused_by(error, ConnectionRefusedError):
+            why = f"{host} refused the connection"
+        else:
+            why = f"the connection to {host} failed or was dropped"
+        unreachable = isinstance(error, requests.exceptions.ConnectTimeout) or _caused_by(
+            error, urllib3.exceptions.NewConnectionError
+        )
+        # Only a request that never reached the host counts towards "gives no answer" (see HostBudget): a
+        # dropped or slow answer shows the host is there, and the next request may well get through.
+        kind_of_error = _UnreachableError if unreachable else TwilioConnectionError
+        return kind_of_error(f"{kind}: {why}{where}", method=method, path=path)
 
     def _api_error(
         self, status: int, code: int | None, message: str, method: str, path: str, more_info: str | None
@@ -278,15 +471,7 @@ class Gateway:
             "more_info": more_info,
         }
         if code == 20003 or status == 401:
-            who = self.credentials.username
-            target = self.credentials.account_sid
-            via = "" if who == target else f" (API key {who})"
-            return AuthenticationError(
-                f"{message}. Twilio refused the credentials of account {target}{via}: check that the SID and "
-                "its auth token or API secret match and belong to the account being managed, and that the "
-                "account is active",
-                **kwargs,
-            )
+            return AuthenticationError(f"{message}. {_refusal(self.credentials)}", **kwargs)
         if code == 20404 or status == 404:
             return NotFoundError(message, **kwargs)
         if code == 20429 or status == 429:
@@ -390,6 +575,62 @@ class Gateway:
         return ApiKeyRecord(sid=key.sid, friendly_name=key.friendly_name or "", secret=key.secret)
 
 
+def _refusal(credentials: Credentials) -> str:
+    """What a 401 means for these credentials: which account, which credential and where it came from
+    (never its value), and what to do."""
+    who, target, source = credentials.username, credentials.account_sid, credentials.source
+    via = "" if who == target else f" (API key {who})"
+    origin = f", taken from {source}" if source else ""
+    advice = (
+        "check that the SID and its auth token or API secret match and belong to the account being managed, "
+        "and that the account is active"
+    )
+    if source.startswith("stack config"):
+        advice += (
+            ". Stack config wins over the environment, so a rotated secret must be set there "
+            "(pulumi config set --secret <key> <new value>); destroy and refresh use the config of the last up"
+        )
+    elif source.startswith("environment variable"):
+        advice += ". The environment is read afresh by every command: export the current value and run again"
+    return f"Twilio refused the credentials of account {target}{via}{origin}: {advice}"
+
+
+class _PermanentConnectionError(TwilioConnectionError):
+    """No answer, and retrying cannot bring one (TLS refused, a name that does not exist): fail at once."""
+
+
+class _UnreachableError(TwilioConnectionError):
+    """The request never reached the host (refused, DNS failure, connect timeout): nothing was sent."""
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    """``error`` and every exception it wraps (``args``, urllib3's ``reason``, causes and contexts)."""
+    seen: set[int] = set()
+    todo: list[BaseException] = [error]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        linked = [*current.args, getattr(current, "reason", None), current.__cause__, current.__context__]
+        todo.extend(e for e in linked if isinstance(e, BaseException))
+
+
+def _caused_by(error: BaseException, kind: type[BaseException]) -> bool:
+    return any(isinstance(e, kind) for e in _chain(error))
+
+
+def _gaierror(error: BaseException) -> socket.gaierror | None:
+    return next((e for e in _chain(error) if isinstance(e, socket.gaierror)), None)
+
+
+def _ssl_reason(error: BaseException) -> str:
+    inner = next((e for e in _chain(error) if isinstance(e, ssl.SSLError)), None)
+    reason = getattr(inner, "reason", None) or getattr(inner, "verify_message", None)
+    return scrub(str(reason or "TLS handshake refused"))[:120]
+
+
 def _country(record: Any) -> DialingPermissionsCountry:
     return DialingPermissionsCountry(
         iso_code=record.iso_code,
@@ -403,13 +644,16 @@ def _country(record: Any) -> DialingPermissionsCountry:
 
 
 def _account(record: Any) -> AccountRecord:
-    if record.auth_token:
-        register_secret(record.auth_token, username=record.sid)
+    # Twilio answers an API key's read of a subaccount with "auth_token": "" (no token): keep it as None,
+    # so that nothing ever presents an empty token.
+    token = record.auth_token or None
+    if token:
+        register_secret(token, username=record.sid)
     return AccountRecord(
         sid=record.sid,
         friendly_name=record.friendly_name or "",
         status=str(record.status),
         owner_account_sid=record.owner_account_sid,
         type=str(record.type),
-        auth_token=record.auth_token,
+        auth_token=token,
     )
