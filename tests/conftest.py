@@ -54,6 +54,15 @@ def stack_config(emulator, **extra: str) -> dict[str, str]:
     return {k: v for k, v in config.items() if v is not None}
 
 
+def preview_program(emulator, program) -> None:
+    """Run ``program`` as a preview with the emulator's stack config (program-side functions and checks)."""
+    from harness.engine import run_program
+
+    run_program(
+        program, project="p", stack="s", config=stack_config(emulator), secret_keys={"twilio:authToken"}, preview=True
+    )
+
+
 SECRET_KEYS = {"twilio:authToken", "twilio:apiSecret", "twilio-dialing:subaccountCredentials"}
 
 

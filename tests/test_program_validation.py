@@ -8,7 +8,7 @@ from typing import Any
 
 import pulumi
 import pytest
-from conftest import stack_config
+from conftest import preview_program
 from harness.engine import Registration, run_program
 from helpers import make_subaccount
 from pulumi_twilio_dialing import (
@@ -318,14 +318,7 @@ def test_functions_check_their_arguments_before_any_request(twilio_emulator, cal
         except ValueError as error:
             failures.append(str(error))
 
-    run_program(
-        program,
-        project="p",
-        stack="s",
-        config=stack_config(twilio_emulator),
-        secret_keys={"twilio:authToken"},
-        preview=True,
-    )
+    preview_program(twilio_emulator, program)
     assert len(failures) == 1
     assert fragment in failures[0]
     assert len(failures[0]) < 400
@@ -342,14 +335,7 @@ def test_functions_pass_good_arguments_through(twilio_emulator):
         results["europe"] = get_countries(continent="EUROPE", country_code="+44")
         results["closed"] = get_subaccounts(status="closed")
 
-    run_program(
-        program,
-        project="p",
-        stack="s",
-        config=stack_config(twilio_emulator),
-        secret_keys={"twilio:authToken"},
-        preview=True,
-    )
+    preview_program(twilio_emulator, program)
     assert results["gb"].iso_code == "GB"
     assert [c.iso_code for c in results["europe"]] == ["GB"]
     assert results["closed"] == []

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import stack_config
-from harness.engine import CheckFailedError, ProviderError, run_program
+from conftest import preview_program
+from harness.engine import CheckFailedError, ProviderError
 from helpers import flags, make_subaccount, requests_made
 from pulumi_twilio_dialing import (
     Subaccount,
@@ -219,14 +219,7 @@ def test_functions_read_with_the_stack_config(twilio_emulator):
         results["subaccounts"] = get_subaccounts()
         results["enabled"] = get_countries(low_risk_numbers_enabled=True)
 
-    run_program(
-        program,
-        project="p",
-        stack="s",
-        config=stack_config(twilio_emulator),
-        secret_keys={"twilio:authToken"},
-        preview=True,
-    )
+    preview_program(twilio_emulator, program)
     assert {c.continent for c in results["europe"]} == {"EUROPE"}
     assert results["gb_sub"].high_risk_special_numbers_enabled is True
     assert results["prefixes"] == ["+37181", "+3719000"]
