@@ -32,6 +32,7 @@ PACKAGE_API = [
     "NotFoundError",
     "PartialWriteError",
     "RateLimitedError",
+    "StateDivergedError",
     "Subaccount",
     "SubaccountArgs",
     "SubaccountInheritance",
@@ -97,6 +98,7 @@ def test_one_exception_hierarchy():
         NotFoundError,
         PartialWriteError,
         RateLimitedError,
+        StateDivergedError,
         TwilioApiError,
         TwilioConnectionError,
         TwilioDialingError,
@@ -104,7 +106,14 @@ def test_one_exception_hierarchy():
         WriteNotAppliedError,
     )
 
-    for error in (ConfigurationError, TwilioApiError, WriteNotAppliedError, PartialWriteError, UnknownCountryError):
+    for error in (
+        ConfigurationError,
+        TwilioApiError,
+        WriteNotAppliedError,
+        PartialWriteError,
+        StateDivergedError,
+        UnknownCountryError,
+    ):
         assert issubclass(error, TwilioDialingError)
     assert issubclass(AccountClosedError, ConfigurationError)
     for error in (AuthenticationError, NotFoundError, RateLimitedError, TwilioConnectionError):
