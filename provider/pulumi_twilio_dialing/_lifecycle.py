@@ -34,6 +34,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from pydantic import BaseModel
 
 from . import _claims
+from ._claims import SettingKey
 from ._exceptions import (
     AccountClosedError,
     NotFoundError,
@@ -57,7 +58,6 @@ PARTIAL_RESTORE_POINTS = "partial_restore_points"
 """Output of a partial state: the restore points, compact (gRPC metadata, which carries a partial state,
 is limited to a few KiB; a whole table of flags as a Struct is not)."""
 
-SettingKey = tuple[str, str]
 F = TypeVar("F", bound=Callable[..., Any])
 SHOWN = 12  # settings named in one diagnostic line before "... and N more"
 # Lines of differences an error lists; all of them go to the diagnostics. An error travels back to the engine
@@ -205,7 +205,6 @@ class SettingStore(Protocol):
     """The settings of one account, as a resource reads and writes them."""
 
     account_sid: str
-    topic: str
 
     def read(self, items: Iterable[str] | None = None) -> Values:
         """Live values of every flag of ``items`` (None: of everything)."""
@@ -399,12 +398,17 @@ class SettingsProvider(ManagedProvider):
     def _hand_over(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> None:
         # What this resource stops managing goes to whichever resource adopts it in this deployment, even
         # one created before this one is updated or replaced (the engine's order follows the program).
+        _claims.hand_over(self._account_of_id(id_), self._released(olds, news))
+
+    def _released(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Values:
+        """The restore points of what ``news`` stop managing, judged on the state's table (none for a partial
+        state: without the live table the release cannot be told yet, and the update keeps them all)."""
         if PARTIAL_RESTORE_POINTS in olds:
-            return  # without the live table the release cannot be told yet: the update keeps them all
+            return {}
         recorded = self._recorded(olds)
         released = self._managed(olds, recorded) - self._managed(news, recorded)
         restore = self._restore_points(olds)
-        _claims.hand_over(self._account_of_id(id_), {k: restore[k] for k in released if k in restore})
+        return {k: restore[k] for k in released if k in restore}
 
     def _drifted(self, olds: Mapping[str, Any], news: Mapping[str, Any], recorded: Values) -> bool:
         """Whether the recorded live values differ from what ``news`` want (a refresh recorded drift)."""

@@ -15,7 +15,6 @@ __all__ = [
     "Flags",
     "Values",
     "changed_flags",
-    "compact",
     "flags_of",
     "table_of",
     "values_of",
@@ -50,11 +49,6 @@ def table_of(values: Mapping[tuple[str, str], bool]) -> dict[str, dict[str, bool
     for (iso, flag), value in sorted(values.items(), key=lambda kv: (kv[0][0], FLAG_NAMES.index(kv[0][1]))):
         table.setdefault(iso, {})[flag] = value
     return table
-
-
-def compact(flags: Mapping[str, bool]) -> str:
-    """``L``, ``S``, ``T`` for each flag that is on, ``-`` for off: ``L--`` is low-risk only."""
-    return "".join(letter if flags[name] else "-" for letter, name in zip("LST", FLAG_NAMES, strict=True))
 
 
 def changed_flags(before: Mapping[str, bool], after: Mapping[str, bool]) -> list[str]:
@@ -166,8 +160,6 @@ def write_and_verify(
 class CountryFlagStore:
     """The country flags of one account as settings: reads one country (one fetch) or the whole table
     (one list request); writes whole triples, so flags not being written keep the value last read."""
-
-    topic = "countries"
 
     def __init__(self, gateway: Gateway, chunk_size: int, *, whole_table: bool = False) -> None:
         self.gateway = gateway

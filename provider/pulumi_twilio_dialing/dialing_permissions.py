@@ -213,10 +213,8 @@ class DialingPermissionsProvider(SettingsProvider):
 
     def _pending(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> bool:
         drifted = super()._pending(id_, olds, news)
-        recorded = self._recorded(olds)
-        released = self._managed(olds, recorded) - self._managed(news, recorded)
-        restore = self._restore_points(olds)
-        after = {**recorded, **{k: restore[k] for k in released if k in restore}, **self._desired(news, recorded)}
+        recorded = self._kept_values(olds)
+        after = {**recorded, **self._released(olds, news), **self._desired(news, recorded)}
         _report(f"DialingPermissions of {id_} would change", recorded, after)
         return drifted or after != recorded
 

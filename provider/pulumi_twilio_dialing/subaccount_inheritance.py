@@ -53,8 +53,6 @@ class InheritanceStore:
     """``/v1/Settings`` of one subaccount as a setting store: one fetch to read, one update and one fetch
     to write and verify."""
 
-    topic = "inheritance"
-
     def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
         self.account_sid = gateway.credentials.account_sid
