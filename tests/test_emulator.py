@@ -625,3 +625,12 @@ def test_cli_prints_url_and_credentials_and_serves():
     finally:
         process.terminate()
         assert process.wait(timeout=10) == 0
+
+
+def test_accepted_connections_send_without_nagle_delay():
+    # Nagle's algorithm with the client's delayed ACK made each kept-alive answer wait ~44 ms; the figure
+    # itself is a benchmark (benchmarks/emulator_round_trip.py), the cause is checked here.
+    import socket
+
+    with Emulator() as emulator:
+        assert emulator._socket.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
