@@ -15,7 +15,6 @@ import sys
 import time
 
 import requests
-
 from pulumi_twilio_dialing.emulator import Emulator
 
 
