@@ -23,7 +23,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
@@ -521,7 +521,13 @@ class Gateway:
         """Write the given countries in one BulkCountryUpdates request (the caller chunks)."""
         if not updates:
             raise ValueError("bulk_update_countries needs at least one update")
-        payload = json.dumps([u.model_dump() for u in updates])
+        return self.send_bulk_update([u.model_dump() for u in updates])
+
+    def send_bulk_update(self, entries: Sequence[Mapping[str, object]]) -> BulkCountryUpdateResult:
+        """One BulkCountryUpdates request holding ``entries`` exactly as given. The provider sends whole
+        entries only (:meth:`bulk_update_countries`); ``twilio-dialing probe`` sends a partial one on
+        purpose, to measure what Twilio makes of an omitted flag."""
+        payload = json.dumps([dict(e) for e in entries])
         bulk = self.client.voice.v1.dialing_permissions.bulk_country_updates
         result = self._call(
             "POST", "/v1/DialingPermissions/BulkCountryUpdates", lambda: bulk.create(update_request=payload)
