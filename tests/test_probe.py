@@ -8,14 +8,18 @@ mid-probe; the main account is left exactly as it was; no secret reaches the out
 from __future__ import annotations
 
 import json
+import os
+import signal
 import typing
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus
 
 import pytest
 from pulumi_twilio_dialing._cli import main as cli
 from pulumi_twilio_dialing._probe import SETTINGS, ProbeOptions, ProbeReport, roundest, run_probe
+from pulumi_twilio_dialing._probe._readings import update_count_reading, update_request_reading
 from pulumi_twilio_dialing._session import Session
 from pulumi_twilio_dialing.emulator import FLAG_NAMES, Emulator, EmulatorSettings, Fault
 
@@ -218,23 +222,34 @@ def test_a_lost_create_answer_is_found_by_name_and_closed() -> None:
     assert report.subaccount_closed
 
 
-@pytest.mark.parametrize("step", ["bulk_max_entries", "inheriting_subaccount_reads", "bulk_omitted_flag"])
+@pytest.mark.parametrize(
+    "step",
+    [
+        "bulk_max_entries",
+        "inheriting_subaccount_reads",
+        "bulk_omitted_flag",
+        "putting the subaccount back and closing it",  # held until the clean-up is done
+    ],
+)
 def test_ctrl_c_mid_probe_still_puts_back_and_closes_the_subaccount(step: str) -> None:
     def interrupt(message: str) -> None:
         if message == step:
-            raise KeyboardInterrupt
+            os.kill(os.getpid(), signal.SIGINT)  # a real Ctrl-C, delivered to this (the main) thread
 
     with Emulator() as emulator:
         emulator.settings.new_subaccount_inheritance = True
         main_before = snapshot(emulator, emulator.main_account.sid)
-        with pytest.raises(KeyboardInterrupt):
-            probe(emulator, progress=interrupt)
+        report = probe(emulator, progress=interrupt)
+        assert report.interrupted
+        assert report.subaccount_closed
+        assert report.cleanup_problems == []
         (sub,) = subaccounts(emulator)
         assert sub.status == "closed"
         inheritance, flags = snapshot(emulator, sub.sid)
         assert inheritance is True
         assert {iso for iso, f in flags.items() if any(f)} == {"US"}
         assert snapshot(emulator, emulator.main_account.sid) == main_before
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler is put back
 
 
 def test_a_write_that_never_shows_is_not_measured_and_bounded_in_time() -> None:
@@ -301,6 +316,72 @@ def test_cli_without_credentials_says_so_and_sends_nothing(
     assert cli(["probe", "--i-understand-this-writes-to-a-real-account", "-o", str(tmp_path / "s.json")]) == 2
     assert "credentials are missing" in capsys.readouterr().err
     assert cli_env.backend.request_log() == []
+
+
+def test_cli_with_an_api_key_that_gets_no_token_measures_what_it_can_and_says_why(
+    cli_env: Emulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.delenv("TWILIO_AUTH_TOKEN")
+    for name, value in environment(cli_env, api_key=True).items():
+        monkeypatch.setenv(name, value)
+    path = tmp_path / "s.json"
+    assert cli(["probe", "--i-understand-this-writes-to-a-real-account", "-o", str(path)]) == 1
+    out, err = capsys.readouterr()
+    assert json.loads(path.read_text()) == {"main_account_settings": "store", "api_keys_see_auth_tokens": False}
+    assert "TWILIO_AUTH_TOKEN" in out and ": closed." in out
+    (key,) = cli_env.backend.api_keys.values()
+    for secret in [key.secret, *(a.auth_token for a in cli_env.backend.accounts.values())]:
+        assert secret not in out + err + path.read_text()
+
+
+def test_interrupt_during_the_create_still_finds_and_closes_the_subaccount() -> None:
+    with Emulator() as emulator:
+        create = emulator.backend.create_subaccount
+
+        def create_then_interrupt(*args: Any, **kwargs: Any) -> Any:
+            # Twilio has made the subaccount; Ctrl-C arrives before the probe reads the answer.
+            account = create(*args, **kwargs)
+            os.kill(os.getpid(), signal.SIGINT)
+            return account
+
+        emulator.backend.create_subaccount = create_then_interrupt  # type: ignore[method-assign]
+        report = probe(emulator)
+        (sub,) = subaccounts(emulator)
+        log = emulator.backend.request_log()
+    assert report.interrupted
+    assert sub.status == "closed"
+    assert report.subaccount_sid == sub.sid
+    assert report.subaccount_closed
+    assert ("GET", "/2010-04-01/Accounts.json") in [(e.method, e.path) for e in log]  # found by its name
+
+
+# -------------------------------------------------------------------------------------------- readings
+@pytest.mark.parametrize(
+    ("write", "no_op", "expected"),
+    [
+        ((2, 2), (225, 225), "entries"),
+        ((2, 2), None, "entries"),
+        ((2, 1), (225, 1), "one"),
+        ((2, 1), (225, 0), None),  # counts countries changed: not a reading the emulator has
+        ((2, 1), None, None),  # 1 fits 'one' and 'countries changed' alike
+        ((2, 3), (225, 225), None),
+    ],
+)
+def test_update_count_reading(write: tuple[int, int], no_op: tuple[int, int] | None, expected: str | None) -> None:
+    value, evidence = update_count_reading(write, no_op)
+    assert value == expected
+    assert f"update_count {write[1]}" in evidence
+
+
+def test_update_request_reading() -> None:
+    submitted = [{"iso_code": "GB", "low_risk_numbers_enabled": True}]
+    assert update_request_reading(json.dumps(submitted), submitted)[0] == "echo"
+    assert update_request_reading(json.dumps(submitted, indent=1), submitted)[0] == "echo"
+    assert update_request_reading("accepted", submitted)[0] == "accepted"
+    encoded, evidence = update_request_reading(quote_plus(json.dumps(submitted)), submitted)
+    assert encoded is None and "URL-encoded" in evidence
+    assert update_request_reading(None, submitted)[0] is None
+    assert update_request_reading("[]", submitted)[0] is None
 
 
 # ---------------------------------------------------------------------------------------------- rounding

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 __all__ = ["CONFIRM_FLAG", "register"]
@@ -60,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     if not (args.max_propagation_wait > 0 and args.max_propagation_wait <= 3600):
-        print(f"--max-propagation-wait is {args.max_propagation_wait:g}; give 0 to 3600 seconds", file=sys.stderr)
+        wait = args.max_propagation_wait
+        print(f"--max-propagation-wait is {wait:g}; give more than 0 and at most 3600 seconds", file=sys.stderr)
         return 2
     from .._exceptions import ConfigurationError
     from .._probe import ProbeOptions, run_probe
@@ -69,18 +72,25 @@ def run(args: argparse.Namespace) -> int:
     def progress(message: str) -> None:
         print(f"probe: {message}", file=sys.stderr, flush=True)
 
+    # A stop from outside (CI timeout, kill) gets the same clean-up as Ctrl-C: the subaccount is closed.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         session = Session({}, os.environ)
         report = run_probe(session, ProbeOptions(max_propagation_wait=args.max_propagation_wait, progress=progress))
     except ConfigurationError as error:
         print(f"twilio-dialing probe: {error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("probe: interrupted; the throwaway subaccount was put back and closed", file=sys.stderr)
-        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     report.write_settings(args.output)
     if args.json:
         print(json.dumps({**report.as_dict(), "settings_file": str(args.output)}, indent=2))
     else:
         print(report.render(args.output))
+    if report.interrupted:
+        return 130
     return 1 if report.aborted or report.cleanup_problems or not report.subaccount_closed else 0
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt

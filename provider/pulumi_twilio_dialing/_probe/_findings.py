@@ -82,6 +82,8 @@ class ProbeReport:
     subaccount_closed: bool = False
     aborted: str | None = None
     """Why the probe stopped early (the remaining settings are not measured), None if it ran to the end."""
+    interrupted: bool = False
+    """Stopped by Ctrl-C or SIGTERM (the clean-up still ran)."""
     cleanup_problems: list[str] = field(default_factory=list)
     """What could not be put back or closed: each names what to do by hand."""
 
@@ -112,6 +114,7 @@ class ProbeReport:
                 "closed": self.subaccount_closed,
             },
             "aborted": self.aborted,
+            "interrupted": self.interrupted,
             "cleanup_problems": list(self.cleanup_problems),
         }
 

@@ -25,7 +25,6 @@ changed on the subaccount, and close it.
 
 from __future__ import annotations
 
-import json
 import secrets
 import signal
 import threading
@@ -43,6 +42,7 @@ from .._models import AccountRecord, CountryPermissionUpdate, DialingPermissions
 from .._redact import scrub
 from .._session import Session
 from ._findings import SETTINGS, Finding, ProbeReport
+from ._readings import update_count_reading, update_request_reading
 from ._timing import next_poll_delay, roundest
 
 __all__ = ["ProbeOptions", "run_probe"]
@@ -123,6 +123,7 @@ class Probe:
         self.inheritance_touched = False
         self.changed: set[str] = set()  # countries written with other flags than they had
         self.cap: int | None = None
+        self.no_op_count: tuple[int, int] | None = None  # (entries, update_count) of a no-op bulk request
         self.probe_country: str | None = None
         self.settle = 0.0  # how long a write takes to show, as measured: every later read waits that long
 
@@ -162,15 +163,20 @@ class Probe:
             self._measure()
         except _AbortError as stop:
             self.report.aborted = str(stop)
-        finally:
+        except KeyboardInterrupt:
+            self.report.interrupted = True
+            self.report.aborted = "interrupted (Ctrl-C or SIGTERM)"
+        try:
             with _interrupts_deferred(self.options.progress):
                 self._clean_up()
-            self.report.seconds = self.options.clock() - started
-            for setting, why in NOT_MEASURABLE.items():
-                self._not_measured(setting, why)
-            why = self.report.aborted or "the probe stopped before it"
-            for setting in SETTINGS:
-                self._not_measured(setting, why)
+        except KeyboardInterrupt:  # held during the clean-up, raised after it: the clean-up is done
+            self.report.interrupted = True
+            self.report.aborted = self.report.aborted or "interrupted (Ctrl-C or SIGTERM)"
+        self.report.seconds = self.options.clock() - started
+        for setting, why in NOT_MEASURABLE.items():
+            self._not_measured(setting, why)
+        for setting in SETTINGS:
+            self._not_measured(setting, self.report.aborted or "the probe stopped before it")
         return self.report
 
     def _measure(self) -> None:
@@ -218,13 +224,17 @@ class Probe:
     def _create_subaccount(self) -> None:
         self.options.progress("creating the throwaway subaccount")
         self.report.subaccount_name = self.name
+        # Until the answer is in, the subaccount may exist unseen (a lost answer, Ctrl-C during the
+        # request): the clean-up then looks for it by its unique name.
+        self.create_uncertain = True
         try:
             account = self._ask(lambda: self.main.create_subaccount(self.name))
         except TwilioConnectionError as error:
-            self.create_uncertain = True  # the request may have been processed: clean-up looks for it
             raise _AbortError(f"creating the throwaway subaccount got no answer: {error}") from None
         except TwilioApiError as error:
+            self.create_uncertain = False  # refused: Twilio did not process it
             raise _AbortError(f"could not create the throwaway subaccount: {_error(error)}") from None
+        self.create_uncertain = False
         self.sub_account = account
         self.report.subaccount_sid = account.sid
         credentials = self.main.credentials
@@ -300,12 +310,14 @@ class Probe:
 
         def accepted(count: int, start: int = 0) -> bool:
             try:
-                self._ask(lambda: sub.bulk_update_countries(updates[start : start + count]))
+                result = self._ask(lambda: sub.bulk_update_countries(updates[start : start + count]))
             except TwilioApiError as error:
                 if error.status not in (400, 413):
                     raise
                 refusals[count] = _error(error)
                 return False
+            if count >= 2 and self.no_op_count is None:
+                self.no_op_count = (count, result.update_count)
             return True
 
         how = "BulkCountryUpdates with every country at the flags it already has (changes nothing)"
@@ -373,25 +385,17 @@ class Probe:
         )
         if len(entries) < 2:
             self._not_measured("bulk_update_count", "one entry per request is the cap: both readings answer 1", how=how)
-        elif result.update_count in (len(entries), 1):
-            value = "entries" if result.update_count == len(entries) else "one"
-            self._found("bulk_update_count", value, how, f"update_count: {result.update_count}")
         else:
-            self._not_measured("bulk_update_count", f"update_count: {result.update_count}, neither reading", how=how)
-        submitted = [e.model_dump() for e in entries]
-        echoed: object = None
-        if result.update_request is not None:
-            try:
-                echoed = json.loads(result.update_request)
-            except ValueError:
-                echoed = None
-        shown = json.dumps(result.update_request)
-        if echoed == submitted:
-            self._found("bulk_update_request", "echo", how, "update_request: the submitted JSON array")
-        elif result.update_request == "accepted":
-            self._found("bulk_update_request", "accepted", how, f"update_request: {shown}")
+            count, evidence = update_count_reading((len(entries), result.update_count), self.no_op_count)
+            if count is None:
+                self._not_measured("bulk_update_count", evidence, how=how)
+            else:
+                self._found("bulk_update_count", count, how, evidence)
+        echo, evidence = update_request_reading(result.update_request, [e.model_dump() for e in entries])
+        if echo is None:
+            self._not_measured("bulk_update_request", evidence, how=how)
         else:
-            self._not_measured("bulk_update_request", f"update_request: {shown[:80]}, neither reading", how=how)
+            self._found("bulk_update_request", echo, how, evidence)
         self._watch(probe, sent, answered)
 
     def _watch(self, probe: str, sent: float, answered: float) -> None:
@@ -579,8 +583,8 @@ def _flags(flags: Triple | None) -> str:
 
 @contextmanager
 def _interrupts_deferred(progress: Callable[[str], None]) -> Iterator[None]:
-    """Ctrl-C during the clean-up would leave the subaccount open: hold it until the clean-up is done,
-    then raise it. Only the main thread can handle signals; elsewhere this does nothing."""
+    """Ctrl-C (or SIGTERM) during the clean-up would leave the subaccount open: hold it until the clean-up
+    is done, then raise it. Only the main thread can handle signals; elsewhere this does nothing."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -588,18 +592,22 @@ def _interrupts_deferred(progress: Callable[[str], None]) -> Iterator[None]:
 
     def hold(signum: int, frame: FrameType | None) -> None:
         caught.append(signum)
-        progress("still closing the throwaway subaccount; it stops as soon as that is done")
+        progress("still closing the throwaway subaccount; stopping as soon as that is done")
 
-    previous = signal.signal(signal.SIGINT, hold)
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {signum: signal.signal(signum, hold) for signum in held}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     if caught:
         raise KeyboardInterrupt
 
 
 def run_probe(session: Session, options: ProbeOptions | None = None) -> ProbeReport:
     """Run the probe with ``session``'s main-account credentials. Raises ``ConfigurationError`` before any
-    request if they are missing; ``KeyboardInterrupt`` after the clean-up if interrupted."""
+    request if they are missing. Any other failure, and an interrupt (Ctrl-C, SIGTERM), ends the measuring
+    but never the clean-up: the report says why it stopped (``aborted``, ``interrupted``) and whether the
+    subaccount was put back and closed."""
     return Probe(session, options or ProbeOptions()).run()
