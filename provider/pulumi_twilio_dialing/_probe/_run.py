@@ -25,15 +25,12 @@ changed on the subaccount, and close it.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from types import FrameType
 from typing import Any, TypeVar
 
 from .._exceptions import ConfigurationError, NotFoundError, TwilioApiError, TwilioConnectionError, TwilioDialingError
@@ -43,6 +40,7 @@ from .._redact import scrub
 from .._session import Session
 from ._findings import SETTINGS, Finding, ProbeReport
 from ._readings import update_count_reading, update_request_reading
+from ._signals import interrupts_deferred
 from ._timing import next_poll_delay, roundest
 
 __all__ = ["ProbeOptions", "run_probe"]
@@ -147,6 +145,9 @@ class Probe:
         except TwilioApiError as error:
             for setting in settings:
                 self._not_measured(setting, f"a request failed: {_error(error)}")
+        except TwilioDialingError as error:  # e.g. an answer the library could not read
+            for setting in settings:
+                self._not_measured(setting, f"failed: {scrub(str(error))}")
 
     def _sub(self) -> Gateway:
         assert self.sub is not None
@@ -166,12 +167,17 @@ class Probe:
         except KeyboardInterrupt:
             self.report.interrupted = True
             self.report.aborted = "interrupted (Ctrl-C or SIGTERM)"
-        try:
-            with _interrupts_deferred(self.options.progress):
-                self._clean_up()
-        except KeyboardInterrupt:  # held during the clean-up, raised after it: the clean-up is done
-            self.report.interrupted = True
-            self.report.aborted = self.report.aborted or "interrupted (Ctrl-C or SIGTERM)"
+        cleaned = False
+        while not cleaned:
+            try:
+                with interrupts_deferred(self.options.progress):
+                    self._clean_up()
+                    cleaned = True
+            except KeyboardInterrupt:
+                # Held during the clean-up and raised after it, or (a narrow window) arrived before the
+                # handler was in place, in which case the clean-up has not started: run it now.
+                self.report.interrupted = True
+                self.report.aborted = self.report.aborted or "interrupted (Ctrl-C or SIGTERM)"
         self.report.seconds = self.options.clock() - started
         for setting, why in NOT_MEASURABLE.items():
             self._not_measured(setting, why)
@@ -537,7 +543,8 @@ class Probe:
     def _clean_up(self) -> None:
         """Put back what the probe changed on the subaccount, then close it; each part on its own, so a
         failure of one never skips the close."""
-        self.options.progress("putting the subaccount back and closing it")
+        with contextlib.suppress(Exception):  # a closed stderr (or a failing hook) must not skip the close
+            self.options.progress("putting the subaccount back and closing it")
         problems = self.report.cleanup_problems
         if self.sub is not None and self.changed:
             back = [update(iso, self.original[iso]) for iso in sorted(self.changed)]
@@ -579,30 +586,6 @@ def _flags(flags: Triple | None) -> str:
     if flags is None:
         return "(not listed)"
     return "low/special/tollfraud " + "/".join("on" if f else "off" for f in flags)
-
-
-@contextmanager
-def _interrupts_deferred(progress: Callable[[str], None]) -> Iterator[None]:
-    """Ctrl-C (or SIGTERM) during the clean-up would leave the subaccount open: hold it until the clean-up
-    is done, then raise it. Only the main thread can handle signals; elsewhere this does nothing."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-
-    def hold(signum: int, frame: FrameType | None) -> None:
-        caught.append(signum)
-        progress("still closing the throwaway subaccount; stopping as soon as that is done")
-
-    held = (signal.SIGINT, signal.SIGTERM)
-    previous = {signum: signal.signal(signum, hold) for signum in held}
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-    if caught:
-        raise KeyboardInterrupt
 
 
 def run_probe(session: Session, options: ProbeOptions | None = None) -> ProbeReport:
