@@ -289,8 +289,13 @@ def test_without_the_confirmation_flag_nothing_is_sent(
 
 @pytest.mark.parametrize("as_json", [False, True])
 def test_cli_writes_the_file_and_a_summary_without_secrets(
-    cli_env: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str], as_json: bool
+    cli_env: Emulator,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    as_json: bool,
 ) -> None:
+    monkeypatch.setenv("TWILIO_DIALING_SUBACCOUNT_CREDENTIALS", "not JSON: for the user's stacks, not the probe")
     path = tmp_path / "probe.json"
     argv = ["probe", "--i-understand-this-writes-to-a-real-account", "--output", str(path)]
     assert cli([*argv, "--json"] if as_json else argv) == 0

@@ -75,7 +75,10 @@ def run(args: argparse.Namespace) -> int:
     # A stop from outside (CI timeout, kill) gets the same clean-up as Ctrl-C: the subaccount is closed.
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        session = Session({}, os.environ)
+        # The throwaway subaccount has no configured credentials: a subaccount-credentials setting meant
+        # for the user's stacks is none of the probe's business (and must not stop it if malformed).
+        environ = {k: v for k, v in os.environ.items() if k != "TWILIO_DIALING_SUBACCOUNT_CREDENTIALS"}
+        session = Session({}, environ)
         report = run_probe(session, ProbeOptions(max_propagation_wait=args.max_propagation_wait, progress=progress))
     except ConfigurationError as error:
         print(f"twilio-dialing probe: {error}", file=sys.stderr)

@@ -259,7 +259,9 @@ class Probe:
         self.session.remember(account)
         try:
             self.sub = self.session.gateway(account.sid)
-        except ConfigurationError:
+        except ConfigurationError as error:
+            if account.auth_token is not None:  # not the API key's wall: say what is wrong
+                raise _AbortError(f"cannot act on the throwaway subaccount: {error}") from None
             raise _AbortError(
                 "acting on the throwaway subaccount needs its credentials, and Twilio gives an API key none "
                 "(and refuses a main account's API key on a subaccount's resources): run the probe with the "
