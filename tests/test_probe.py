@@ -363,6 +363,19 @@ def test_interrupt_during_the_create_still_finds_and_closes_the_subaccount() -> 
     assert ("GET", "/2010-04-01/Accounts.json") in [(e.method, e.path) for e in log]  # found by its name
 
 
+def test_cli_that_cannot_write_the_file_still_prints_the_findings(
+    cli_env: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "missing-directory" / "s.json"
+    assert cli(["probe", "--i-understand-this-writes-to-a-real-account", "--json", "-o", str(path)]) == 1
+    out, err = capsys.readouterr()
+    assert f"could not write {path}" in err
+    document = json.loads(out)
+    assert document["settings_file"] is None
+    assert document["settings"]["bulk_omitted_flag"] == "unchanged"
+    assert document["subaccount"]["closed"] is True
+
+
 # -------------------------------------------------------------------------------------------- readings
 @pytest.mark.parametrize(
     ("write", "no_op", "expected"),

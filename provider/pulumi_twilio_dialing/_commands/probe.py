@@ -85,14 +85,20 @@ def run(args: argparse.Namespace) -> int:
         return 2
     finally:
         signal.signal(signal.SIGTERM, previous)
-    report.write_settings(args.output)
+    written: Path | None = args.output
+    try:
+        report.write_settings(args.output)
+    except OSError as error:  # the findings still reach stdout: the run is not lost
+        print(f"twilio-dialing probe: could not write {args.output}: {error.strerror or error}", file=sys.stderr)
+        written = None
     if args.json:
-        print(json.dumps({**report.as_dict(), "settings_file": str(args.output)}, indent=2))
+        print(json.dumps({**report.as_dict(), "settings_file": None if written is None else str(written)}, indent=2))
     else:
-        print(report.render(args.output))
+        print(report.render(written))
     if report.interrupted:
         return 130
-    return 1 if report.aborted or report.cleanup_problems or not report.subaccount_closed else 0
+    failed = report.aborted or report.cleanup_problems or not report.subaccount_closed or written is None
+    return 1 if failed else 0
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
