@@ -7,6 +7,7 @@ mid-probe; the main account is left exactly as it was; no secret reaches the out
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
@@ -361,6 +362,27 @@ def test_interrupt_during_the_create_still_finds_and_closes_the_subaccount() -> 
     assert report.subaccount_sid == sub.sid
     assert report.subaccount_closed
     assert ("GET", "/2010-04-01/Accounts.json") in [(e.method, e.path) for e in log]  # found by its name
+
+
+@pytest.mark.parametrize("echo_format", ["json", "text"])
+def test_an_answer_echoing_the_credentials_leaves_no_secret_in_the_output(
+    cli_env: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str], echo_format: str
+) -> None:
+    # A proxy that echoes the request's Authorization header and form into its error, on the probe's
+    # subaccount (the evidence quotes error messages) and on the main account's Settings.
+    for prefix in ("/v1/DialingPermissions/Countries/gb", "/v1/Settings"):
+        cli_env.backend.faults.add(
+            Fault("echo_credentials", status=400, count=1, path_prefix=prefix, echo_format=echo_format)
+        )
+    path = tmp_path / "s.json"
+    assert cli(["probe", "--i-understand-this-writes-to-a-real-account", "--json", "-o", str(path)]) == 0
+    out, err = capsys.readouterr()
+    document = json.loads(out)
+    assert "400" in next(f["evidence"] for f in document["findings"] if f["setting"] == "iso_code_case")
+    for account in cli_env.backend.accounts.values():
+        basic = base64.b64encode(f"{account.sid}:{account.auth_token}".encode()).decode()
+        for secret in (account.auth_token, basic):
+            assert secret not in out + err + path.read_text()
 
 
 def test_cli_that_cannot_write_the_file_still_prints_the_findings(
