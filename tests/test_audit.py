@@ -94,3 +94,47 @@ def test_audit_never_prints_a_secret(twilio_emulator, monkeypatch, capsys):
         _, out, err, _ = run_cli(twilio_emulator, capsys, *argv)
         for secret in (token, twilio_emulator.main_account.auth_token):
             assert secret not in out and secret not in err
+
+
+def test_credentials_are_read_as_the_provider_reads_them_api_key_and_subaccount_entries(
+    twilio_emulator, monkeypatch, capsys
+):
+    import json
+
+    use_emulator(monkeypatch, twilio_emulator)
+    _, risky, inheriting = seed(twilio_emulator)
+    backend, main = twilio_emulator.backend, twilio_emulator.main_account.sid
+    key = backend.create_api_key(main, kind="main")
+    monkeypatch.delenv("TWILIO_AUTH_TOKEN")
+    monkeypatch.setenv("TWILIO_API_KEY", key.sid)
+    monkeypatch.setenv("TWILIO_API_SECRET", key.secret)
+    # A main account's API key gets no subaccount token: the error names both ways out, and nothing is
+    # read from the subaccounts.
+    code, out, err, log = run_cli(twilio_emulator, capsys, "audit", "--subaccounts")
+    assert code == 2 and out == ""
+    assert "TWILIO_DIALING_SUBACCOUNT_CREDENTIALS" in err and key.secret not in err
+    assert {p for _, p, _ in log} <= {"/2010-04-01/Accounts.json", "/v1/DialingPermissions/Countries"}
+    entries = {
+        sid: {"apiKey": k.sid, "apiSecret": k.secret}
+        for sid in (risky, inheriting)
+        for k in [backend.create_api_key(sid)]
+    }
+    monkeypatch.setenv("TWILIO_DIALING_SUBACCOUNT_CREDENTIALS", json.dumps(entries))
+    code, report, log = run_json(twilio_emulator, capsys, "audit", "--subaccounts")
+    assert code == 0
+    risks = {e["account_sid"]: e["risk"] for e in report["accounts"]}
+    assert risks == {main: "low-risk", risky: "high-risk", inheriting: "low-risk"}
+    used = {r.credential_sid for r in backend.request_log()}
+    assert used == {key.sid, *(e["apiKey"] for e in entries.values())}
+
+
+def test_without_the_cli_extra_the_commands_say_what_to_install(monkeypatch, capsys):
+    import importlib.util
+
+    from pulumi_twilio_dialing._cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "rich" else real(name, *a))
+    for command in (["audit"], ["insights"], ["export", "--out", "unused"]):
+        assert main(command) == 2
+        assert "pip install 'pulumi-twilio-dialing[cli]'" in capsys.readouterr().err

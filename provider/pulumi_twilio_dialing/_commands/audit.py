@@ -39,13 +39,12 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        from .._exceptions import TwilioDialingError
-        from .._ops import Output, Reader, fail
-    except ImportError as error:  # pragma: no cover - depends on the installed extras
-        from .._ops._render import missing_extra
+    from .._exceptions import TwilioDialingError
+    from .._ops import Output, Reader, fail, missing_extra
 
-        return missing_extra(error)
+    missing = missing_extra()
+    if missing is not None:
+        return missing
     output = Output(as_json=args.json)
     try:
         reader = Reader()

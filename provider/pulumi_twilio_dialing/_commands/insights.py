@@ -90,13 +90,12 @@ class TenantFinding:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        from .._exceptions import TwilioDialingError
-        from .._ops import Output, Reader, fail, parse_since
-    except ImportError as error:  # pragma: no cover - depends on the installed extras
-        from .._ops._render import missing_extra
+    from .._exceptions import TwilioDialingError
+    from .._ops import Output, Reader, fail, missing_extra, parse_since
 
-        return missing_extra(error)
+    missing = missing_extra()
+    if missing is not None:
+        return missing
     output = Output(as_json=args.json)
     try:
         since = datetime.now(UTC).replace(microsecond=0) - parse_since(args.since)

@@ -11,6 +11,8 @@ from typing import IO, Any, Protocol
 
 __all__ = ["Output", "fail", "missing_extra"]
 
+EXTRA_MODULES = ("rich", "phonenumbers")
+
 PIPE_WIDTH = 160
 
 
@@ -18,13 +20,19 @@ class Advance(Protocol):
     def __call__(self) -> None: ...
 
 
-def missing_extra(error: ImportError) -> int:
-    """The message (and exit code 2) for a command run without the ``cli`` extra."""
-    print(
-        f"this command needs the 'cli' extra ({error.name} is missing): pip install 'pulumi-twilio-dialing[cli]'",
-        file=sys.stderr,
-    )
-    return 2
+def missing_extra() -> int | None:
+    """None when the ``cli`` extra is installed; else say which module is missing and how to install it,
+    and return the exit code (2)."""
+    import importlib.util
+
+    for name in EXTRA_MODULES:
+        if importlib.util.find_spec(name) is None:
+            print(
+                f"this command needs the 'cli' extra ({name} is missing): pip install 'pulumi-twilio-dialing[cli]'",
+                file=sys.stderr,
+            )
+            return 2
+    return None
 
 
 def fail(error: Exception) -> int:

@@ -711,6 +711,8 @@ class Backend:
         with self._lock:
             account = self._visible_account(principal, sid, path)
             self._refuse_main_key_on_subaccount(principal, account)
+            if account.status != "active":
+                raise TwilioError.account_not_active()
             # Codes of the parameter checks (21201, 21603, 21205, 21211) follow Twilio's error dictionary;
             # the exact wording is UNVERIFIED.
             if not to:
