@@ -138,3 +138,11 @@ def test_without_the_cli_extra_the_commands_say_what_to_install(monkeypatch, cap
     for command in (["audit"], ["insights"], ["export", "--out", "unused"]):
         assert main(command) == 2
         assert "pip install 'pulumi-twilio-dialing[cli]'" in capsys.readouterr().err
+
+
+def test_friendly_names_are_shown_as_text_never_as_terminal_markup(twilio_emulator, monkeypatch, capsys):
+    use_emulator(monkeypatch, twilio_emulator)
+    make_subaccount(twilio_emulator, "[/bold] Evil [red]Ltd")
+    code, out, err, _ = run_cli(twilio_emulator, capsys, "audit", "--subaccounts")
+    assert code == 0, err
+    assert "[/bold] Evil [red]Ltd" in out

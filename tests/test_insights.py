@@ -193,7 +193,9 @@ def seed(emulator):
     blocked(emulator, globex, UK)
     now = datetime.now(UTC)
     backend.add_alert(globex, "13227", "Dial: Geo Permission configuration is not permitting call to +33140000000")
-    backend.add_alert(globex, "32205", "SIP: not permitted&To=%2B33140000001", date_generated=now - timedelta(days=3))
+    # The caller's own number comes first in this text: the destination's key wins.
+    sip = "Msg=SIP+not+permitted&From=%2B15005550006&To=%2B33140000001"
+    backend.add_alert(globex, "32205", sip, date_generated=now - timedelta(days=3))
     backend.add_alert(globex, "13227", "too old: +33140000002", date_generated=now - timedelta(days=9))
     backend.add_alert(acme, "11200", "an HTTP retrieval failure, not a blocked call")
     backend.add_alert(acme, "21215", "a text without any number")

@@ -116,6 +116,7 @@ def _shorten(isos: list[str]) -> str:
 
 def _print(output: Output, report: list[dict[str, Any]]) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title="Voice dialing permissions", show_lines=False)
     table.add_column("account", no_wrap=True, min_width=34)
@@ -127,7 +128,7 @@ def _print(output: Output, report: list[dict[str, Any]]) -> None:
         inheritance = "- (main)" if inherits is None else "inherits" if inherits else "own"
         table.add_row(
             e["account_sid"],
-            e["friendly_name"],
+            Text(e["friendly_name"]),  # anyone's text: never read as markup
             inheritance,
             _shorten(e["low_risk_countries"]),
             _shorten(e["high_risk_countries"]),

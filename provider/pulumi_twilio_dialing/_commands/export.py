@@ -97,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         output.console.print(
             f"wrote {args.out / '__main__.py'} and {args.out / 'Pulumi.yaml'} for {len(views)} account(s); "
-            "its first `pulumi up` adopts them without writing to Twilio"
+            "its first `pulumi up` adopts them without writing to Twilio",
+            markup=False,
         )
     return 0
 

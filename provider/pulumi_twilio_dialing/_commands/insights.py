@@ -33,6 +33,7 @@ BLOCKED_CODES = {
 # An E.164 number anywhere in an alert's text (Twilio's alert texts are form-encoded key=value pairs; which
 # key carries the number differs between errors, so every value is searched).
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
+DESTINATION_KEYS = ("phonenumber", "to", "called", "destination")
 UNKNOWN = "??"
 FLAGS = ("low_risk_numbers_enabled", "high_risk_special_numbers_enabled")
 
@@ -182,10 +183,12 @@ def _blocked(alerts: Iterable[AlertRecord]) -> list[AlertRecord]:
 
 
 def _number(text: str) -> str | None:
-    """The dialled number in an alert's text: a form-encoded value (``%2B44...``), else anywhere in the
-    text as it is, else in the percent-decoded text (never ``+`` decoded as a space: it starts E.164)."""
-    candidates = [value for _, value in parse_qsl(text, keep_blank_values=True)] if "=" in text else []
-    candidates += [text, unquote(text)]
+    """The dialled number in an alert's text: a form-encoded value (``%2B44...``), the destination's keys
+    first (a text may also name the caller's number), else anywhere in the text as it is, else in the
+    percent-decoded text (never ``+`` decoded as a space: it starts E.164)."""
+    pairs = parse_qsl(text, keep_blank_values=True) if "=" in text else []
+    preferred = [value for key, value in pairs if key.lower() in DESTINATION_KEYS]
+    candidates = [*preferred, *(value for _, value in pairs), text, unquote(text)]
     for candidate in candidates:
         match = _E164.search(candidate)
         if match:
@@ -297,6 +300,7 @@ def _to_allow(finding: CountryFinding) -> str:
 
 def _print(output: Output, tenants: list[TenantFinding], main_sid: str, since: str) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=f"Calls blocked by dialing permissions (last {since})")
     table.add_column("account", no_wrap=True, min_width=34)
@@ -306,8 +310,8 @@ def _print(output: Output, tenants: list[TenantFinding], main_sid: str, since: s
         for c in sorted(tenant.countries.values(), key=lambda c: (-c.blocked, c.iso_code)):
             table.add_row(
                 tenant.account_sid,
-                tenant.friendly_name,
-                f"{c.iso_code} {c.name}",
+                Text(tenant.friendly_name),  # anyone's text: never read as markup
+                Text(f"{c.iso_code} {c.name}"),
                 str(c.blocked),
                 ", ".join(f"{code}: {n}" for code, n in sorted(c.codes.items())),
                 "yes" if c.high_risk_special else "no",
@@ -315,12 +319,15 @@ def _print(output: Output, tenants: list[TenantFinding], main_sid: str, since: s
                 _to_allow(c),
             )
     if not any(t.countries for t in tenants):
-        output.console.print(f"No blocked calls (21215, 13227, 32205) in {len(tenants)} account(s) since {since}.")
+        output.console.print(
+            f"No blocked calls (21215, 13227, 32205) in {len(tenants)} account(s) since {since}.", markup=False
+        )
         return
     output.console.print(table)
     for tenant in tenants:
         code = change_code(tenant, main_sid)
         if code:
-            output.console.print(f"\nTo allow the blocked calls of {tenant.friendly_name or tenant.account_sid}:")
+            who = tenant.friendly_name or tenant.account_sid
+            output.console.print(f"\nTo allow the blocked calls of {who}:", markup=False)
             # Plain and never wrapped: the code is meant to be copied.
             output.console.print(code, markup=False, highlight=False, soft_wrap=True)
