@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -46,6 +47,7 @@ from ._exceptions import (
 )
 from ._models import (
     AccountRecord,
+    AlertRecord,
     ApiKeyRecord,
     BulkCountryUpdateResult,
     CountryPermissionUpdate,
@@ -290,7 +292,9 @@ class Gateway:
         """The host a request for ``path`` goes to (``host:port`` of the API URL when one is set)."""
         if self.api_url:
             return urlsplit(self.api_url).netloc
-        return "api.twilio.com" if path.startswith("/2010-04-01/") else "voice.twilio.com"
+        if path.startswith("/2010-04-01/"):
+            return "api.twilio.com"
+        return "monitor.twilio.com" if path.startswith("/v1/Alerts") else "voice.twilio.com"
 
     def _where(self) -> str:
         """Which setting sends requests to that host, for messages about a host that does not answer."""
@@ -542,6 +546,25 @@ class Gateway:
         settings = self.client.voice.v1.dialing_permissions.settings()
         result = self._call("POST", "/v1/Settings", lambda: settings.update(dialing_permissions_inheritance=value))
         return bool(result.dialing_permissions_inheritance)
+
+    # ------------------------------------------------------------------------------ monitor v1
+    def list_alerts(self, *, start_date: datetime | None = None) -> list[AlertRecord]:
+        """The account's Monitor alerts generated since ``start_date`` (every page, 1000 a page). Monitor
+        filters only by log level and dates, so callers filter error codes themselves."""
+        alerts = self.client.monitor.v1.alerts
+        kwargs = {"start_date": start_date} if start_date is not None else {}
+        records = self._call("GET", "/v1/Alerts", lambda: alerts.list(page_size=MAX_PAGE_SIZE, **kwargs))
+        return [
+            AlertRecord(
+                sid=r.sid,
+                account_sid=r.account_sid,
+                error_code=str(r.error_code or ""),
+                alert_text=scrub(str(r.alert_text or "")),
+                log_level=str(r.log_level or ""),
+                date_generated=r.date_generated,
+            )
+            for r in records
+        ]
 
     # ------------------------------------------------------------------------------ api 2010
     def fetch_account(self, sid: str) -> AccountRecord:

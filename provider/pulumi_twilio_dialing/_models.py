@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 __all__ = [
     "AccountRecord",
+    "AlertRecord",
     "ApiKeyRecord",
     "BulkCountryUpdateResult",
     "CountryPermissionUpdate",
@@ -63,3 +66,14 @@ class ApiKeyRecord(_Record):
     sid: str
     friendly_name: str
     secret: SecretStr
+
+
+class AlertRecord(_Record):
+    """A Monitor (Debugger) alert of one account, as ``/v1/Alerts`` lists it."""
+
+    sid: str
+    account_sid: str
+    error_code: str
+    alert_text: str
+    log_level: str
+    date_generated: datetime | None

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 from ._data import Country, countries, high_risk_special_prefixes
 from ._errors import TwilioError
@@ -25,11 +26,13 @@ from ._settings import EmulatorSettings
 __all__ = [
     "FLAG_NAMES",
     "Account",
+    "Alert",
     "ApiKey",
     "Backend",
     "CountryFilters",
     "Flags",
     "LoggedRequest",
+    "PlacedCall",
     "Principal",
 ]
 
@@ -87,6 +90,32 @@ class Account:
     @property
     def is_subaccount(self) -> bool:
         return self.owner_account_sid != self.sid
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One Monitor (Debugger) alert of one account, as ``GET /v1/Alerts`` on monitor.twilio.com lists it."""
+
+    sid: str
+    account_sid: str
+    error_code: str
+    alert_text: str
+    log_level: str
+    date_generated: datetime
+    request_method: str = "POST"  # Twilio's spec allows GET or POST only
+    request_url: str | None = None
+    resource_sid: str | None = None
+
+
+@dataclass(frozen=True)
+class PlacedCall:
+    """A call the emulator accepted (``POST .../Calls.json``): it stays queued, nothing is ever dialled."""
+
+    sid: str
+    account_sid: str
+    to: str
+    from_: str
+    date_created: datetime
 
 
 @dataclass(frozen=True)
@@ -184,6 +213,8 @@ class Backend:
         self.api_keys: dict[str, ApiKey] = {}
         self._log: list[LoggedRequest] = []
         self._inflight: Counter[str] = Counter()
+        self.alerts: list[Alert] = []
+        self.calls: list[PlacedCall] = []
 
     # ----------------------------------------------------------------------------------------- seeding
     def create_main_account(
@@ -270,6 +301,8 @@ class Backend:
             self.api_keys.clear()
             self._log.clear()
             self._inflight.clear()
+            self.alerts.clear()
+            self.calls.clear()
             self.faults.clear()
             for main in mains:
                 self.create_main_account(main.friendly_name, sid=main.sid, auth_token=main.auth_token)
@@ -593,3 +626,126 @@ class Backend:
                 raise TwilioError.permission_denied("Standard API keys may not create API keys")
             self._refuse_main_key_on_subaccount(principal, account)
             return self.create_api_key(account.sid, friendly_name=friendly_name or "")
+
+    # ------------------------------------------------------------------------------- monitor alerts
+    def add_alert(
+        self,
+        account_sid: str,
+        error_code: str,
+        alert_text: str,
+        *,
+        date_generated: datetime | None = None,
+        log_level: str = "error",
+        request_method: str = "POST",
+        request_url: str | None = None,
+        resource_sid: str | None = None,
+    ) -> Alert:
+        """Record a Monitor alert for an account: what a blocked call does, and how tests seed older ones
+        (Twilio has no API to create alerts)."""
+        with self._lock:
+            if account_sid not in self.accounts:
+                raise ValueError(f"no account {account_sid}")
+            alert = Alert(
+                sid=new_sid("NO"),
+                account_sid=account_sid,
+                error_code=error_code,
+                alert_text=alert_text,
+                log_level=log_level,
+                date_generated=(date_generated or datetime.now(UTC)).replace(microsecond=0),
+                request_method=request_method,
+                request_url=request_url,
+                resource_sid=resource_sid,
+            )
+            self.alerts.append(alert)
+            return alert
+
+    def list_alerts(
+        self,
+        principal: Principal,
+        *,
+        log_level: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[Alert]:
+        """The caller's own alerts, newest first (an account's debugger shows its own alerts only)."""
+        with self._lock:
+            found = [
+                a
+                for a in self.alerts
+                if a.account_sid == principal.account.sid
+                and (log_level is None or a.log_level == log_level)
+                and (start is None or a.date_generated >= start)
+                and (end is None or a.date_generated <= end)
+            ]
+        return sorted(found, key=lambda a: a.date_generated, reverse=True)
+
+    # ---------------------------------------------------------------------------------------- calls
+    def destination(self, number: str) -> tuple[Country, bool] | None:
+        """The country of an E.164 number by the longest matching country code of the country table, and
+        whether it falls in one of that country's high-risk special prefixes. Toll-fraud ranges are not
+        modelled: Twilio does not publish them (its spec says they are not downloadable)."""
+        best: Country | None = None
+        best_length = 0
+        for country in self._countries.values():
+            for code in country.country_codes:
+                if number.startswith(code) and len(code) > best_length:
+                    best, best_length = country, len(code)
+        if best is None:
+            return None
+        special = any(number.startswith(prefix) for prefix in self._prefixes.get(best.iso_code, ()))
+        return best, special
+
+    def create_call(
+        self,
+        principal: Principal,
+        sid: str,
+        path: str,
+        *,
+        to: str | None,
+        from_: str | None,
+        has_instructions: bool,
+        apply: bool,
+    ) -> PlacedCall:
+        """Place a call from account ``sid``: checked against that account's *effective* dialing permissions
+        (inheritance applies). A blocked call answers 400/21215 and records a 21215 alert on the account."""
+        with self._lock:
+            account = self._visible_account(principal, sid, path)
+            self._refuse_main_key_on_subaccount(principal, account)
+            if account.status != "active":
+                raise TwilioError.account_not_active()
+            # Codes of the parameter checks (21201, 21603, 21205, 21211) follow Twilio's error dictionary;
+            # the exact wording is UNVERIFIED.
+            if not to:
+                raise TwilioError(400, 21201, "No 'To' number is specified")
+            if not from_:
+                raise TwilioError(400, 21603, "A 'From' phone number is required.")
+            if not has_instructions:
+                raise TwilioError(400, 21205, "Url, Twiml or ApplicationSid is required")
+            if not (to.startswith("+") and to[1:].isdigit() and 7 <= len(to) <= 16):
+                raise TwilioError(400, 21211, f"Invalid 'To' Phone Number: {to}")
+            found = self.destination(to)
+            if found is None:
+                raise TwilioError(400, 21211, f"Invalid 'To' Phone Number: {to}")
+            country, special = found
+            flags = self.effective_flags(account.sid, country.iso_code)
+            allowed = flags.high_risk_special_numbers_enabled if special else flags.low_risk_numbers_enabled
+            if not allowed:
+                kind = "high-risk" if special else "low-risk"
+                message = (
+                    f"Account not authorized to call {to}. Perhaps you need to enable some international "
+                    f"permissions: https://www.twilio.com/console/voice/calls/geo-permissions/{kind}"
+                )
+                if apply:
+                    # The alert's text is form-encoded, as debugger alerts are; its exact keys are UNVERIFIED.
+                    self.add_alert(
+                        account.sid,
+                        "21215",
+                        urlencode([("Msg", message), ("phonenumber", to), ("ErrorCode", "21215")]),
+                        request_method="POST",
+                        request_url=f"https://api.twilio.com{path}",
+                    )
+                raise TwilioError(400, 21215, message)
+            call = PlacedCall(new_sid("CA"), account.sid, to, from_, datetime.now(UTC).replace(microsecond=0))
+            if apply:
+                self.calls.append(call)
+            return call

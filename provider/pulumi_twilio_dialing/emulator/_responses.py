@@ -6,6 +6,7 @@ import json
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from http import HTTPStatus
 from typing import Any
@@ -13,16 +14,19 @@ from urllib.parse import urlencode
 
 from starlette.responses import Response
 
-from ._backend import Account, ApiKey, Flags
+from ._backend import Account, Alert, ApiKey, Flags, PlacedCall
 from ._data import Country
 from ._errors import TwilioError
 
 __all__ = [
+    "MONITOR_BASE",
     "VOICE_BASE",
     "PageRequest",
     "PageSlice",
     "account_body",
     "accounts_page_body",
+    "alert_body",
+    "call_body",
     "country_body",
     "echo_response",
     "error_response",
@@ -34,6 +38,7 @@ __all__ = [
 ]
 
 VOICE_BASE = "https://voice.twilio.com"
+MONITOR_BASE = "https://monitor.twilio.com"
 API_2010_PREFIX = "/2010-04-01"
 
 
@@ -162,9 +167,11 @@ def v1_page_body(
     window: PageSlice,
     items: list[dict[str, Any]],
     current_token: str | None,
+    *,
+    host: str = VOICE_BASE,
 ) -> dict[str, Any]:
-    """A voice v1 list page: records under ``key`` and a ``meta`` block of absolute URLs."""
-    base = f"{VOICE_BASE}{path}?"
+    """A v1 list page (voice, monitor): records under ``key`` and a ``meta`` block of absolute URLs."""
+    base = f"{host}{path}?"
     first, following, previous = _links(base, filters, window)
     current = [*filters, ("PageSize", str(window.page_size)), ("Page", str(window.page))]
     if current_token:
@@ -278,4 +285,77 @@ def key_body(key: ApiKey) -> dict[str, Any]:
         "date_created": stamp,
         "date_updated": stamp,
         "secret": key.secret,
+    }
+
+
+def _iso8601(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def alert_body(alert: Alert) -> dict[str, Any]:
+    """A Monitor alert as listed (the list omits the request/response details only a fetch returns)."""
+    stamp = _iso8601(alert.date_generated)
+    return {
+        "account_sid": alert.account_sid,
+        "alert_text": alert.alert_text,
+        "api_version": "2010-04-01",
+        "date_created": stamp,
+        "date_generated": stamp,
+        "date_updated": stamp,
+        "error_code": alert.error_code,
+        "log_level": alert.log_level,
+        "more_info": f"https://www.twilio.com/docs/errors/{alert.error_code}",
+        "request_method": alert.request_method,
+        "request_url": alert.request_url,
+        "resource_sid": alert.resource_sid,
+        "sid": alert.sid,
+        "url": f"{MONITOR_BASE}/v1/Alerts/{alert.sid}",
+        "service_sid": None,
+    }
+
+
+CALL_SUBRESOURCES = (
+    "notifications",
+    "recordings",
+    "payments",
+    "events",
+    "siprec",
+    "streams",
+    "transcriptions",
+    "user_defined_message_subscriptions",
+    "user_defined_messages",
+)
+
+
+def call_body(call: PlacedCall) -> dict[str, Any]:
+    """A call just created: queued, outbound, nothing known yet about its progress or price."""
+    base = f"{API_2010_PREFIX}/Accounts/{call.account_sid}/Calls/{call.sid}"
+    stamp = format_datetime(call.date_created)
+    return {
+        "account_sid": call.account_sid,
+        "answered_by": None,
+        "api_version": "2010-04-01",
+        "caller_name": None,
+        "date_created": stamp,
+        "date_updated": stamp,
+        "direction": "outbound-api",
+        "duration": None,
+        "end_time": None,
+        "forwarded_from": None,
+        "from": call.from_,
+        "from_formatted": call.from_,
+        "group_sid": None,
+        "parent_call_sid": None,
+        "phone_number_sid": None,
+        "price": None,
+        "price_unit": "USD",
+        "queue_time": "0",
+        "sid": call.sid,
+        "start_time": None,
+        "status": "queued",
+        "subresource_uris": {name: f"{base}/{_camel(name)}.json" for name in CALL_SUBRESOURCES},
+        "to": call.to,
+        "to_formatted": call.to,
+        "trunk_sid": None,
+        "uri": f"{base}.json",
     }

@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -301,6 +302,56 @@ def create_key(call: Call) -> tuple[dict[str, Any], int]:
     return wire.key_body(key), 201
 
 
+def create_call(call: Call) -> tuple[dict[str, Any], int]:
+    form = call.form
+    placed = call.backend.create_call(
+        call.principal,
+        call.path_params["sid"],
+        call.path,
+        to=form.get("To") or None,
+        from_=form.get("From") or None,
+        has_instructions=any(form.get(name) for name in ("Url", "Twiml", "ApplicationSid")),
+        apply=call.apply,
+    )
+    return wire.call_body(placed), 201
+
+
+# ---------------------------------------------------------------------------------------- monitor v1
+def _date_param(query: Mapping[str, str], name: str, *, end: bool) -> datetime | None:
+    """``YYYY-MM-DD`` or ``YYYY-MM-DDThh:mm:ssZ`` in GMT (the Monitor spec). A bare date as ``EndDate``
+    covers that whole day ("on or before this date")."""
+    raw = query.get(name)
+    if raw is None:
+        return None
+    for form in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d"):
+        try:
+            moment = datetime.strptime(raw, form).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+        if form == "%Y-%m-%d" and end:
+            moment += timedelta(days=1, seconds=-1)
+        return moment
+    raise TwilioError.invalid_parameter(f"{name} must be YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ, not {raw!r}")
+
+
+ALERT_FILTERS = ("LogLevel", "StartDate", "EndDate")
+
+
+def list_alerts(call: Call) -> tuple[dict[str, Any], int]:
+    page = _page_request(call.query)
+    alerts = call.backend.list_alerts(
+        call.principal,
+        log_level=call.query.get("LogLevel"),
+        start=_date_param(call.query, "StartDate", end=False),
+        end=_date_param(call.query, "EndDate", end=True),
+    )
+    window = wire.PageSlice.of(page, len(alerts))
+    filters = [(param, call.query[param]) for param in ALERT_FILTERS if param in call.query]
+    items = [wire.alert_body(a) for a in window.items(alerts)]
+    body = wire.v1_page_body("alerts", call.path, filters, window, items, page.page_token, host=wire.MONITOR_BASE)
+    return body, 200
+
+
 def not_found(call: Call) -> tuple[dict[str, Any], int]:
     path = call.path[3:] if call.path.startswith("/v1/") else call.path
     raise TwilioError.not_found(path)
@@ -423,6 +474,9 @@ def build_app(backend: Backend) -> Starlette:
             twilio("/2010-04-01/Accounts.json", {"GET": list_accounts, "POST": create_account}),
             twilio("/2010-04-01/Accounts/{sid}.json", {"GET": fetch_account, "POST": update_account}),
             twilio("/2010-04-01/Accounts/{sid}/Keys.json", {"POST": create_key}),
+            twilio("/2010-04-01/Accounts/{sid}/Calls.json", {"POST": create_call}),
+            # monitor.twilio.com: the gateway keeps paths when it redirects hosts, and /v1/Alerts is unique.
+            twilio("/v1/Alerts", {"GET": list_alerts}),
             Mount(CONTROL_PREFIX, routes=_control_routes(backend)),
             twilio("/{path:path}", dict.fromkeys(ALL_METHODS, not_found)),
         ]
