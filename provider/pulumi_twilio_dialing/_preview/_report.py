@@ -456,10 +456,20 @@ def render_markdown(report: Report) -> str:
     risks = report.risks
     if risks:
         lines += [f"### {MARK} {len(risks)} risk-raising change{'s' if len(risks) != 1 else ''}", ""]
+        # One line per resource and kind of risk, naming every item: 225 countries stay one short line.
+        grouped: dict[tuple[int, str, str], list[Change]] = {}
         for resource, change in risks:
+            grouped.setdefault((id(resource), change.risk, change.setting), []).append(change)
+        owners = {id(r): r for r, _ in risks}
+        for (key, risk, setting), changes in grouped.items():
+            resource = owners[key]
+            if len(changes) == 1:
+                what = f"{changes[0].item} `{setting}` {_arrow(changes[0])}"
+            else:
+                what = f"`{setting}` on in {len(changes)}: {', '.join(c.item for c in changes)}"
             lines.append(
-                f"- {MARK} **{change.risk}**: {resource.stack} · {_who(resource)} · {change.item} "
-                f"`{change.setting}` {_arrow(change)} ({resource.kind} `{resource.name}`, {resource.op})"
+                f"- {MARK} **{risk}**: {resource.stack} · {_who(resource)} · {what} "
+                f"({resource.kind} `{resource.name}`, {resource.op})"
             )
         lines.append("")
     else:
