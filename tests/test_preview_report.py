@@ -294,3 +294,43 @@ def test_committed_example_comments_are_what_the_report_renders(twilio_emulator,
         if target:
             path.write_text(text)
         assert path.read_text() == text, f"{path} is stale: rerun with WRITE_EXAMPLE_COMMENTS=1"
+
+
+def test_replace_and_refresh_drift(twilio_emulator, stack, capsys, tmp_path):
+    backend, main_sid = twilio_emulator.backend, twilio_emulator.main_account.sid
+    backend.set_flags(main_sid, "GB", high_risk_tollfraud_numbers_enabled=True)
+    engine = stack()
+
+    def country(iso: str):
+        return lambda: DialingPermissionCountry("country", DialingPermissionCountryArgs(iso_code=iso))
+
+    engine.up(country("GB"))
+    digest = preview_digest(engine, country("FR"))
+    assert [s["op"] for s in digest["steps"]] == ["replace"]
+    [entry] = as_json(capsys, tmp_path, digest)["resources"]
+    changes = {(c["item"], c["setting"]): (c["before"], c["after"], c["risk"]) for c in entry["changes"]}
+    # the replacement adopts FR; deleting the original puts GB's toll-fraud ranges back on (its restore point)
+    assert changes[("FR", "low_risk_numbers_enabled")] == (None, True, "")
+    assert changes[("GB", TOLLFRAUD)] == (False, True, "toll-fraud ranges on")
+    assert any("deleted at the end" in note for note in entry["notes"])
+
+    # `pulumi preview --refresh --json`: a refresh step carries the outputs before and after the read
+    before = engine.state["country"]
+    old_outputs = dict(before.outputs)  # the state entry is updated in place by the refresh
+    backend.set_flags(main_sid, "GB", high_risk_special_numbers_enabled=True)
+    engine.refresh()
+    after = engine.state["country"]
+    refresh = {
+        "steps": [
+            {
+                "op": "refresh",
+                "urn": before.urn,
+                "oldState": {"urn": before.urn, "type": before.type, "outputs": old_outputs, "inputs": {}},
+                "newState": {"urn": after.urn, "type": after.type, "outputs": after.outputs, "inputs": {}},
+            }
+        ]
+    }
+    document = as_json(capsys, tmp_path, refresh)
+    assert changes_of(document, "country") == {("GB", "high_risk_special_numbers_enabled"): (False, True)}
+    assert document["resources"][0]["notes"] == ["drift the refresh found"]
+    assert document["risk_raising"][0]["risk"] == "high-risk special services on"
