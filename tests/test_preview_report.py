@@ -334,3 +334,11 @@ def test_replace_and_refresh_drift(twilio_emulator, stack, capsys, tmp_path):
     assert changes_of(document, "country") == {("GB", "high_risk_special_numbers_enabled"): (False, True)}
     assert document["resources"][0]["notes"] == ["drift the refresh found"]
     assert document["risk_raising"][0]["risk"] == "high-risk special services on"
+
+
+def test_a_state_it_cannot_read_is_named_not_fatal(capsys, tmp_path):
+    urn = "urn:pulumi:dev::p::pulumi-python:dynamic/twilio-dialing:DialingPermissions::odd"
+    state = {"urn": urn, "type": urn.split("::")[2], "outputs": {"permissions": ["not", "a", "table"]}}
+    digest = {"steps": [{"op": "delete", "urn": urn, "oldState": state}], "changeSummary": {"delete": 1}}
+    document = as_json(capsys, tmp_path, digest)
+    assert document["resources"][0]["notes"] == ["could not compute the effect from this state (AttributeError)"]

@@ -191,6 +191,9 @@ def _release(provider: SettingsProvider, kind: str, outputs: Mapping[str, Any], 
     if outputs.get("on_delete") == "retain":
         report.notes.append("on_delete retain: every setting stays as it is")
         return
+    if _has_hidden({k: v for k, v in outputs.items() if k != "account_sid"}):
+        report.notes.append("the state holds secret values: what the delete puts back shows at apply")
+        return
     recorded = provider._kept_values(outputs)
     restore = provider._kept_restore_points(outputs)
     managed = provider._kept_managed(outputs, recorded)
@@ -264,6 +267,9 @@ def _update(provider: SettingsProvider, kind: str, step: Step, report: ResourceR
     else:
         if _has_hidden({k: v for k, v in news.items() if k != "account_sid"}):
             report.notes.append("some inputs are secret or known only at apply time: the effect shows at apply")
+            return
+        if _has_hidden({k: v for k, v in olds.items() if k != "account_sid"}):
+            report.notes.append("the state holds secret values: the effect shows at apply")
             return
         if not provider._kept_values(olds):
             report.notes.append("the state is partial (an earlier apply failed): the update reads Twilio first")
@@ -418,7 +424,13 @@ def build_report(digest: Digest) -> Report:
                 continue
             seen_replace.add(step.urn)
             op = "replace"
-        report = _step_report(step, op, context)
+        try:
+            report = _step_report(step, op, context)
+        except (AttributeError, KeyError, TypeError, ValueError) as error:
+            # A state this version does not understand (written by another version, or edited): say so for
+            # this resource and go on with the others. The error's type only: its text may quote a value.
+            report = ResourceReport(urn_stack(step.urn), "unknown", "", step.name, step.type.removeprefix(PREFIX), op)
+            report.notes.append(f"could not compute the effect from this state ({type(error).__name__})")
         if report is None:
             continue
         if op == "same" and not report.changes:
