@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict
 from ._claims import ALL_COUNTRIES
 from ._exceptions import TwilioDialingError, UnknownCountryError
 from ._lifecycle import SettingKey, SettingsProvider, SettingStore
-from ._permissions import FLAG_NAMES, CountryFlagStore, Values, changed_flags, table_of, values_of
+from ._permissions import FLAG_NAMES, CountryFlagStore, Values, table_of, values_of
+from ._preview._effect import changes_text, country_changes, planned_table
 from ._provider import AccountSid, FlagSetting, IsoCode
 from ._redact import say
 
@@ -108,18 +109,10 @@ def _isos(live: Values) -> list[str]:
 
 def _report(title: str, before: Values, after: Values) -> None:
     """Per-country lines on the provider's output, which the engine shows as diagnostics (no detailed
-    diff reaches the engine from a dynamic provider)."""
-    changed = sorted({iso for (iso, flag), value in after.items() if before.get((iso, flag)) != value})
-    if not changed:
-        return
-    lines = [f"{title}: {len(changed)} {'country' if len(changed) == 1 else 'countries'}"]
-    for iso in changed[:SHOWN_CHANGES]:
-        old = {f: before.get((iso, f), after.get((iso, f), False)) for f in FLAG_NAMES}
-        new = {f: after.get((iso, f), old[f]) for f in FLAG_NAMES}
-        lines.append(f"  {iso}: {', '.join(changed_flags(old, new))}")
-    if len(changed) > SHOWN_CHANGES:
-        lines.append(f"  ... and {len(changed) - SHOWN_CHANGES} more")
-    say("\n".join(lines))
+    diff reaches the engine from a dynamic provider); risk-raising countries first and marked."""
+    text = changes_text(title, country_changes(before, after), SHOWN_CHANGES)
+    if text:
+        say(text)
 
 
 class DialingPermissionsProvider(SettingsProvider):
@@ -213,8 +206,7 @@ class DialingPermissionsProvider(SettingsProvider):
 
     def _pending(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> bool:
         drifted = super()._pending(id_, olds, news)
-        recorded = self._kept_values(olds)
-        after = {**recorded, **self._released(olds, news), **self._desired(news, recorded)}
+        recorded, after = planned_table(self, olds, news)  # the preview report computes it the same way
         _report(f"DialingPermissions of {id_} would change", recorded, after)
         return drifted or after != recorded
 
