@@ -309,6 +309,8 @@ def not_found(call: Call) -> tuple[dict[str, Any], int]:
 # ---------------------------------------------------------------------------------------- control
 def _control_routes(backend: Backend) -> list[Route]:
     """The emulator-only surface under ``/__emulator__``: no auth, never logged as a Twilio request."""
+    # What ``reset`` goes back to: the settings the emulator was started with (defaults, or --settings FILE).
+    initial_settings = dataclasses.replace(backend.settings)
 
     def guarded(fn: Callable[[Request], Awaitable[Any]]) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
@@ -335,6 +337,7 @@ def _control_routes(backend: Backend) -> list[Route]:
 
     async def reset(request: Request) -> Any:
         backend.reset()
+        backend.settings.restore(initial_settings)
         return {"reset": True}
 
     async def faults(request: Request) -> Any:
@@ -347,7 +350,7 @@ def _control_routes(backend: Backend) -> list[Route]:
     async def settings(request: Request) -> Any:
         if request.method == "POST":
             backend.settings.update(await body(request))
-        return dataclasses.asdict(backend.settings)
+        return backend.settings.to_dict()
 
     async def accounts(request: Request) -> Any:
         data = await body(request)
