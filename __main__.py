@@ -1,4 +1,4 @@
-"""The per-tenant template: each stack is one tenant (``Pulumi.<tenant>.yaml``).
+"""One stack per tenant (``Pulumi.<tenant>.yaml``): a Twilio subaccount that may call only its allowed countries.
 
 Stack config:
 
@@ -14,7 +14,9 @@ Every other country, and every high-risk range, is turned off on the tenant's su
 import pulumi
 from pulumi_twilio_dialing import TenantDialingPolicy, TenantDialingPolicyArgs
 
-config = pulumi.Config()
+# The namespace is explicit: `pulumi new` names the project after what the user types, and Config() would
+# then read `<that name>:tenantName` instead of the keys below.
+config = pulumi.Config("twilio-dialing")
 tenant_name = config.require("tenantName")
 allowed = config.get_object("allowedCountries") or []
 if not isinstance(allowed, list) or not all(isinstance(iso, str) for iso in allowed):

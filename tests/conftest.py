@@ -9,6 +9,20 @@ from harness.engine import Engine
 REPO = Path(__file__).resolve().parent.parent
 PROJECT = "twilio-dialing-tests"
 
+# Modules whose every test is slow although it uses no engine fixture: generated lifecycle sequences, and
+# the demo script (a shell, a virtualenv check and an emulator process per run).
+SLOW_MODULES = frozenset({"test_lifecycle_property", "test_demo_script"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``slow`` every test that drives the engine harness (a fresh provider process per operation, as
+    the engine runs them) and the slow modules above: ``-m "not slow"`` is the fast subset."""
+    for item in items:
+        module = getattr(item, "module", None)
+        uses_engine = "make_engine" in getattr(item, "fixturenames", ())
+        if uses_engine or (module is not None and module.__name__ in SLOW_MODULES):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture
 def make_engine(tmp_path: Path) -> Iterator[type[Engine]]:

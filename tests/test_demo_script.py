@@ -9,6 +9,7 @@ import re
 import socket
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 from conftest import REPO
@@ -37,7 +38,11 @@ def _fake_cli(tmp_path: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
     env["FAKE_PULUMI_LOG"] = str(tmp_path / "calls.log")
-    env["PYTHON_FOR_FAKE"] = str(REPO / ".venv" / "bin" / "python")
+    env["PYTHON_FOR_FAKE"] = sys.executable
+    # Nothing lands in the working tree: the file backend goes under tmp_path, the emulator runs from the
+    # virtualenv running the tests (which may be .venv-lowest, or any other).
+    env["DEMO_STATE_DIR"] = str(tmp_path / "demo-state")
+    env["DEMO_VENV"] = sys.prefix
     return env
 
 
@@ -46,7 +51,7 @@ def test_demo_wires_the_emulator_into_the_stack(tmp_path):
     result = subprocess.run([str(REPO / "scripts" / "demo")], env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     calls = (tmp_path / "calls.log").read_text().splitlines()
-    assert calls[0] == f"login file://{REPO}/.pulumi/state"
+    assert calls[0] == f"login file://{tmp_path}/demo-state/state"
     assert "stack init demo --secrets-provider passphrase" in calls
     url = next(c for c in calls if c.startswith("config set twilio-dialing:apiUrl ")).split()[-1]
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)

@@ -599,6 +599,56 @@ def test_control_surface_over_http(emulator, main):
     assert Api(emulator, sub["sid"], sub["auth_token"]).get("/v1/Settings").status_code == 401
 
 
+def test_control_settings_are_validated_by_type_and_nothing_is_stored_on_error(emulator):
+    control = emulator.url + "/__emulator__/settings"
+    before = requests.get(control, timeout=10).json()
+    for change, message in [
+        ({"bulk_max_entries": "abc"}, 'emulator setting bulk_max_entries must be a non-negative integer, got "abc"'),
+        ({"new_subaccount_inheritance": 1}, "emulator setting new_subaccount_inheritance must be true or false, got 1"),
+        ({"iso_code_case": "loose"}, 'must be one of "strict", "insensitive", got "loose"'),
+        ({"retry_after_seconds": "3"}, "retry_after_seconds must be a non-negative integer or null"),
+        ({"default_low_risk_countries": "GB"}, 'default_low_risk_countries must be a list of strings, got "GB"'),
+        # one bad value refuses the whole request: the good one is not stored either
+        ({"max_subaccounts": 5, "propagation_delay_seconds": -1}, "propagation_delay_seconds must be a non-negative"),
+    ]:
+        response = requests.post(control, json=change, timeout=10)
+        assert response.status_code == 400, change
+        assert message in response.json()["error"]
+        assert requests.get(control, timeout=10).json() == before
+    # the emulator still answers (a stored "abc" used to turn every bulk update into a 500)
+    assert requests.post(control, json={"retry_after_seconds": None, "propagation_delay_seconds": 1}, timeout=10).ok
+    assert emulator.settings.propagation_delay_seconds == 1.0
+
+
+def test_control_reset_restores_the_settings_the_emulator_started_with():
+    started = EmulatorSettings.from_dict({"bulk_max_entries": 7})
+    with Emulator(settings=started) as emulator:
+        settings = emulator.settings  # code holding the object sees the restored values
+        control = emulator.url + "/__emulator__"
+        requests.post(control + "/settings", json={"bulk_max_entries": 3, "iso_code_case": "insensitive"}, timeout=10)
+        assert (settings.bulk_max_entries, settings.iso_code_case) == (3, "insensitive")
+        assert requests.post(control + "/reset", timeout=10).ok
+        assert settings is emulator.settings
+        assert settings.to_dict() == EmulatorSettings.from_dict({"bulk_max_entries": 7}).to_dict()
+
+
+def test_settings_round_trip_through_a_file(tmp_path):
+    settings = EmulatorSettings.from_dict({"default_low_risk_countries": ["GB", "IE"], "retry_after_seconds": 2})
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps(settings.to_dict()))
+    loaded = EmulatorSettings.from_file(path)
+    assert loaded == settings
+    assert loaded.default_low_risk_countries == ("GB", "IE")
+    path.write_text("[1]")
+    with pytest.raises(ValueError, match=r"must hold a JSON object of setting name to value, got list"):
+        EmulatorSettings.from_file(path)
+    path.write_text("{")
+    with pytest.raises(ValueError, match=r"is not valid JSON"):
+        EmulatorSettings.from_file(path)
+    with pytest.raises(ValueError, match=r"unknown emulator settings \['bogus'\]"):
+        EmulatorSettings.from_dict({"bogus": 1})
+
+
 def test_twilio_error_factories_carry_twilio_codes():
     assert (TwilioError.not_found("/x").status, TwilioError.not_found("/x").code) == (404, 20404)
     assert TwilioError.too_many_requests().code == 20429

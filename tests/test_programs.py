@@ -48,21 +48,6 @@ def test_root_stack_is_a_per_tenant_template(twilio_emulator, stack):
     assert backend.accounts[globex_sid].status == "active"
 
 
-def test_the_template_section_prompts_for_what_a_tenant_needs():
-    project = yaml.safe_load((REPO / "Pulumi.yaml").read_text())
-    prompts = project["template"]["config"]
-    assert set(prompts) == {
-        "twilio:accountSid",
-        "twilio:authToken",
-        "twilio-dialing:tenantName",
-        "twilio-dialing:allowedCountries",
-    }
-    assert prompts["twilio:authToken"]["secret"] is True
-    for stack_file in ("Pulumi.acme.yaml", "Pulumi.globex.yaml"):
-        config = yaml.safe_load((REPO / stack_file).read_text())["config"]
-        assert not any("authToken" in key or "apiSecret" in key for key in config)  # no secrets committed
-
-
 def test_root_stack_refuses_a_malformed_country_list(twilio_emulator, stack):
     config = stack_config(
         twilio_emulator, **{"twilio-dialing:tenantName": "x", "twilio-dialing:allowedCountries": '"BR"'}

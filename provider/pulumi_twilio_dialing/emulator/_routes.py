@@ -360,6 +360,8 @@ def not_found(call: Call) -> tuple[dict[str, Any], int]:
 # ---------------------------------------------------------------------------------------- control
 def _control_routes(backend: Backend) -> list[Route]:
     """The emulator-only surface under ``/__emulator__``: no auth, never logged as a Twilio request."""
+    # What ``reset`` goes back to: the settings the emulator was started with (defaults, or --settings FILE).
+    initial_settings = dataclasses.replace(backend.settings)
 
     def guarded(fn: Callable[[Request], Awaitable[Any]]) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
@@ -386,6 +388,7 @@ def _control_routes(backend: Backend) -> list[Route]:
 
     async def reset(request: Request) -> Any:
         backend.reset()
+        backend.settings.restore(initial_settings)
         return {"reset": True}
 
     async def faults(request: Request) -> Any:
@@ -398,7 +401,7 @@ def _control_routes(backend: Backend) -> list[Route]:
     async def settings(request: Request) -> Any:
         if request.method == "POST":
             backend.settings.update(await body(request))
-        return dataclasses.asdict(backend.settings)
+        return backend.settings.to_dict()
 
     async def accounts(request: Request) -> Any:
         data = await body(request)

@@ -37,13 +37,17 @@ class Emulator:
         self.main_account: Account = self.backend.create_main_account(sid=main_account_sid, auth_token=main_auth_token)
         self._host = host
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        # Accepted connections inherit this. Without it Nagle's algorithm meets the client's delayed ACK
-        # and every answer on a kept-alive connection (the twilio client reuses them) waits ~40 ms.
-        self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._socket.bind((host, port))
-        # Listening now lets clients connect (and queue) as soon as the URL is known.
-        self._socket.listen(128)
+        try:
+            self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            # Accepted connections inherit this. Without it Nagle's algorithm meets the client's delayed ACK
+            # and every answer on a kept-alive connection (the twilio client reuses them) waits ~40 ms.
+            self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._socket.bind((host, port))
+            # Listening now lets clients connect (and queue) as soon as the URL is known.
+            self._socket.listen(128)
+        except OSError:
+            self._socket.close()  # a busy port must not leave the socket open until garbage collection
+            raise
         self.port: int = self._socket.getsockname()[1]
         config = uvicorn.Config(
             build_app(self.backend),
@@ -61,7 +65,9 @@ class Emulator:
 
     @property
     def url(self) -> str:
-        return f"http://{self._host}:{self.port}"
+        """The URL to reach it from this machine (``0.0.0.0`` listens everywhere but is no address to call)."""
+        host = "127.0.0.1" if self._host in ("0.0.0.0", "") else self._host  # noqa: S104
+        return f"http://{host}:{self.port}"
 
     def serve_forever(self) -> None:
         """Serve in this thread until interrupted (SIGINT/SIGTERM when this is the main thread)."""

@@ -8,8 +8,12 @@ nothing the emulator does here is an accident. Change them per test with ``Emula
 
 from __future__ import annotations
 
+import json
+import types
+import typing
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from pathlib import Path
+from typing import Any, Literal, Self
 
 __all__ = ["EmulatorSettings"]
 
@@ -85,13 +89,121 @@ class EmulatorSettings:
     """Countries whose low-risk flag is on in a newly created account (a new account has its sign-up
     country enabled); every other flag of every country starts off."""
 
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Self:
+        """Defaults overridden by ``values`` (field name to value), validated like :meth:`update`."""
+        settings = cls()
+        settings.update(values)
+        return settings
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Self:
+        """Settings from a JSON file holding one object of field name to value (what :meth:`to_dict` gives)."""
+        path = Path(path)
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as error:
+            raise ValueError(f"cannot read emulator settings file {path}: {error.strerror}") from None
+        except json.JSONDecodeError as error:
+            raise ValueError(f"emulator settings file {path} is not valid JSON: {error}") from None
+        if not isinstance(document, dict):
+            raise ValueError(
+                f"emulator settings file {path} must hold a JSON object of setting name to value, "
+                f"got {type(document).__name__}"
+            )
+        return cls.from_dict(document)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every setting as JSON-ready values (tuples become lists); ``from_dict`` reads it back."""
+        return {f.name: _jsonable(getattr(self, f.name)) for f in fields(self)}
+
     def update(self, changes: dict[str, Any]) -> None:
-        """Apply ``changes`` (field name to value), refusing unknown names."""
+        """Apply ``changes`` (field name to value) all at once, or none of them.
+
+        Unknown names and values of the wrong type (``{"bulk_max_entries": "abc"}``) raise ``ValueError``
+        naming the setting, the expected type and the value, before anything is stored.
+        """
         known = {f.name for f in fields(self)}
         unknown = sorted(set(changes) - known)
         if unknown:
             raise ValueError(f"unknown emulator settings {unknown}; known settings: {sorted(known)}")
-        for name, value in changes.items():
-            if name == "default_low_risk_countries":
-                value = tuple(value)
+        hints = _field_types()
+        validated = {name: _validated(name, hints[name], value) for name, value in changes.items()}
+        for name, value in validated.items():
             setattr(self, name, value)
+
+    def restore(self, other: EmulatorSettings) -> None:
+        """Take every value of ``other``, in place: code holding this object sees the restored values."""
+        for f in fields(self):
+            setattr(self, f.name, getattr(other, f.name))
+
+
+def _field_types() -> dict[str, Any]:
+    return typing.get_type_hints(EmulatorSettings)
+
+
+def _jsonable(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _describe(annotation: Any) -> str:
+    """The expected type in JSON terms: ``a non-negative integer``, ``one of "echo", "accepted"``."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is Literal:
+        return "one of " + ", ".join(json.dumps(a) for a in args)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_describe(a) for a in args)
+    if origin is tuple:
+        return "a list of strings" if args[0] is str else f"a list of {_describe(args[0])}"
+    names = {
+        bool: "true or false",
+        int: "a non-negative integer",
+        float: "a non-negative number",
+        str: "a string",
+        type(None): "null",
+    }
+    return names.get(annotation, str(annotation))
+
+
+def _validated(name: str, annotation: Any, value: Any) -> Any:
+    converted = _convert(annotation, value)
+    if converted is _INVALID:
+        raise ValueError(
+            f"emulator setting {name} must be {_describe(annotation)}, got {json.dumps(value, default=repr)}"
+        )
+    return converted
+
+
+_INVALID: Any = object()
+
+
+def _convert(annotation: Any, value: Any) -> Any:
+    """``value`` as the setting's type (a JSON list becomes a tuple), or ``_INVALID``. No coercion from
+    strings: ``"5"`` is not an integer, so a typo in a settings file is an error rather than a guess."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is Literal:
+        # bool is an int in Python: True must not pass for a Literal[1], nor 1 for Literal[True].
+        return value if any(value == a and type(value) is type(a) for a in args) else _INVALID
+    if origin in (typing.Union, types.UnionType):
+        for option in args:
+            converted = _convert(option, value)
+            if converted is not _INVALID:
+                return converted
+        return _INVALID
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            return _INVALID
+        items = [_convert(args[0], item) for item in value]
+        return _INVALID if _INVALID in items else tuple(items)
+    if annotation is type(None):
+        return None if value is None else _INVALID
+    if annotation is bool:
+        return value if isinstance(value, bool) else _INVALID
+    if annotation is int:
+        return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else _INVALID
+    if annotation is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+        return float(value) if ok else _INVALID
+    if annotation is str:
+        return value if isinstance(value, str) else _INVALID
+    raise TypeError(f"no validation for the type {annotation!r} of emulator setting")
