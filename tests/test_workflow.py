@@ -154,3 +154,8 @@ def test_credentials_come_from_secrets_and_the_program_installs():
     assert set(triggers) == {"pull_request", "push"}
     installs = [s["run"] for s in _steps() if "pip install -r requirements.txt" in s.get("run", "")]
     assert len(installs) == 2 and (REPO / "requirements.txt").is_file()
+    # the policy pack's virtualenv is where PulumiPolicy.yaml says it is
+    policy = yaml.safe_load((REPO / "policy" / "PulumiPolicy.yaml").read_text())
+    venv = policy["runtime"]["options"]["virtualenv"]
+    for script in installs:
+        assert f"python -m venv policy/{venv}" in script and "-r policy/requirements.txt" in script
