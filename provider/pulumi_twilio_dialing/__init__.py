@@ -17,6 +17,7 @@ from ._exceptions import (
     TwilioApiError,
     TwilioConnectionError,
     TwilioDialingError,
+    TwilioRequestError,
     UnknownCountryError,
     WriteNotAppliedError,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "TwilioApiError",
     "TwilioConnectionError",
     "TwilioDialingError",
+    "TwilioRequestError",
     "UnknownCountryError",
     "WriteNotAppliedError",
     "__version__",

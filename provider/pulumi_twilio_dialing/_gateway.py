@@ -43,6 +43,7 @@ from ._exceptions import (
     RateLimitedError,
     TwilioApiError,
     TwilioConnectionError,
+    TwilioRequestError,
 )
 from ._models import (
     AccountRecord,
@@ -328,9 +329,9 @@ class Gateway:
                 result = self._call_once(method, path, fn)
             except _PermanentConnectionError:
                 raise
-            except TwilioApiError as error:
+            except TwilioRequestError as error:
                 troubled = isinstance(error, (RateLimitedError, TwilioConnectionError)) or (
-                    error.status in RETRYABLE_STATUSES
+                    isinstance(error, TwilioApiError) and error.status in RETRYABLE_STATUSES
                 )
                 if not troubled:
                     self.budget.answered(host)  # an answer, even a refusal, shows the host is there
@@ -369,10 +370,13 @@ class Gateway:
         return http
 
     @staticmethod
-    def _retryable(error: TwilioApiError, idempotent: bool) -> bool:
+    def _retryable(error: TwilioRequestError, idempotent: bool) -> bool:
         if isinstance(error, RateLimitedError):
             return True
-        return idempotent and (isinstance(error, TwilioConnectionError) or error.status in RETRYABLE_STATUSES)
+        return idempotent and (
+            isinstance(error, TwilioConnectionError)
+            or (isinstance(error, TwilioApiError) and error.status in RETRYABLE_STATUSES)
+        )
 
     def _retry_after(self) -> float | None:
         """The answer's ``Retry-After`` in seconds (a number, or an HTTP date), None if absent or unusable."""
@@ -406,7 +410,7 @@ class Gateway:
         except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
             raise self._connection_error(error, method, path) from None
 
-    def _connection_error(self, error: Exception, method: str, path: str) -> TwilioApiError | ConfigurationError:
+    def _connection_error(self, error: Exception, method: str, path: str) -> TwilioConnectionError | ConfigurationError:
         """No answer: say from which host and why, and whether retrying could help."""
         host = self.host(path)
         kind = type(error).__name__

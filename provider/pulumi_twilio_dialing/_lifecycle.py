@@ -41,8 +41,8 @@ from ._exceptions import (
     PartialWriteError,
     StateDivergedError,
     TwilioApiError,
-    TwilioConnectionError,
     TwilioDialingError,
+    TwilioRequestError,
     WriteNotAppliedError,
 )
 from ._ids import AccountId, ResourceId
@@ -76,7 +76,7 @@ def _bounded(error: Exception) -> Exception:
         return error
     say(f"{type(error).__name__} in full: {text}")
     cut = f" ... [{len(text) - MAX_ERROR_TEXT} more characters in the diagnostics above]"
-    if isinstance(error, TwilioApiError):
+    if isinstance(error, TwilioRequestError):
         error.message = error.message[:MAX_ERROR_TEXT] + cut
     else:
         error.args = (text[:MAX_ERROR_TEXT] + cut,)
@@ -262,12 +262,8 @@ def _outcome(error: BaseException, targets: Mapping[SettingKey, bool], before: V
         # What did not show may still show later (a write can take a moment to propagate): unknown.
         mismatched = set(error.mismatches)
         return {key: None if f"{key[0]}.{key[1]}" in mismatched else value for key, value in targets.items()}
-    rejected = (
-        isinstance(error, TwilioApiError)
-        and not isinstance(error, TwilioConnectionError)
-        and 400 <= error.status < 500
-        and error.status != 429
-    )
+    # (a TwilioConnectionError is no TwilioApiError: it got no answer at all)
+    rejected = isinstance(error, TwilioApiError) and 400 <= error.status < 500 and error.status != 429
     # A refused request changed nothing; a lost answer or a server error may have changed everything.
     return {key: before.get(key) if rejected else None for key in targets}
 
@@ -627,7 +623,7 @@ class SettingsProvider(ManagedProvider):
 
     def _explained(self, error: TwilioDialingError, what: str) -> TwilioDialingError:
         error.args = (f"{error.args[0] if error.args else error} {what}", *error.args[1:])
-        if isinstance(error, TwilioApiError):
+        if isinstance(error, TwilioRequestError):
             error.message = f"{error.message}. {what}"
         return error
 

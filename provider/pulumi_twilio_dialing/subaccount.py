@@ -17,6 +17,7 @@ from ._exceptions import (
     TwilioApiError,
     TwilioConnectionError,
     TwilioDialingError,
+    TwilioRequestError,
     WriteNotAppliedError,
 )
 from ._gateway import Gateway
@@ -147,12 +148,12 @@ class SubaccountProvider(ManagedProvider):
             )
         try:
             return gateway.create_subaccount(name)
-        except TwilioApiError as error:
+        except TwilioRequestError as error:
             if not _answer_lost(error):
                 raise
             return self._find_created(gateway, name, error)
 
-    def _find_created(self, gateway: Gateway, name: str, error: TwilioApiError) -> AccountRecord:
+    def _find_created(self, gateway: Gateway, name: str, error: TwilioRequestError) -> AccountRecord:
         found: list[AccountRecord] = []
         for attempt in range(FIND_ATTEMPTS):  # the list may show a new account only after a moment
             try:
@@ -218,9 +219,9 @@ class SubaccountProvider(ManagedProvider):
             )
 
 
-def _answer_lost(error: TwilioApiError) -> bool:
+def _answer_lost(error: TwilioRequestError) -> bool:
     """No usable answer: the request may have been carried out."""
-    return isinstance(error, TwilioConnectionError) or error.status >= 500
+    return isinstance(error, TwilioConnectionError) or (isinstance(error, TwilioApiError) and error.status >= 500)
 
 
 class Subaccount(Resource, module="twilio-dialing", name="Subaccount"):
