@@ -22,6 +22,7 @@ PACKAGE_API = [
     "ConfigurationError",
     "CountryPermissionUpdate",
     "CountryPermissionsArgs",
+    "CountryRecord",
     "Credentials",
     "DialingPermissionCountry",
     "DialingPermissionCountryArgs",
@@ -182,3 +183,29 @@ def test_resource_args_document_every_input():
         for field in dataclasses.fields(args):
             # an attribute docstring right after each field: what editors show on hover
             assert re.search(rf"\n    {field.name}: [^\n]+\n    \"\"\"", source), f"{args.__name__}.{field.name}"
+
+
+def test_country_record_keeps_its_010_name_and_shares_the_flags_type():
+    from pulumi_twilio_dialing import CountryRecord, DialingPermissionsCountry
+    from pulumi_twilio_dialing._models import FLAG_NAMES, CountryFlags, CountryPermissionUpdate
+
+    assert DialingPermissionsCountry is CountryRecord
+    assert FLAG_NAMES == (
+        "low_risk_numbers_enabled",
+        "high_risk_special_numbers_enabled",
+        "high_risk_tollfraud_numbers_enabled",
+    )
+    record = CountryRecord(
+        iso_code="GB",
+        name="United Kingdom",
+        continent="EUROPE",
+        country_codes=("+44",),
+        low_risk_numbers_enabled=True,
+        high_risk_special_numbers_enabled=False,
+        high_risk_tollfraud_numbers_enabled=True,
+    )
+    assert record.flags == CountryFlags(
+        low_risk_numbers_enabled=True, high_risk_special_numbers_enabled=False, high_risk_tollfraud_numbers_enabled=True
+    )
+    update = CountryPermissionUpdate.of("GB", record.flags)
+    assert update.model_dump() == {"iso_code": "GB", **record.flags.as_dict()}

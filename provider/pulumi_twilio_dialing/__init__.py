@@ -28,6 +28,7 @@ from ._models import (
     ApiKeyRecord,
     BulkCountryUpdateResult,
     CountryPermissionUpdate,
+    CountryRecord,
     DialingPermissionsCountry,
 )
 from .dialing_permission_country import DialingPermissionCountry, DialingPermissionCountryArgs
@@ -50,6 +51,7 @@ __all__ = [
     "ConfigurationError",
     "CountryPermissionUpdate",
     "CountryPermissionsArgs",
+    "CountryRecord",
     "Credentials",
     "DialingPermissionCountry",
     "DialingPermissionCountryArgs",

@@ -50,7 +50,7 @@ from ._models import (
     ApiKeyRecord,
     BulkCountryUpdateResult,
     CountryPermissionUpdate,
-    DialingPermissionsCountry,
+    CountryRecord,
 )
 from ._redact import register_secret, scrub
 
@@ -492,7 +492,7 @@ class Gateway:
         low_risk_numbers_enabled: bool | None = None,
         high_risk_special_numbers_enabled: bool | None = None,
         high_risk_tollfraud_numbers_enabled: bool | None = None,
-    ) -> list[DialingPermissionsCountry]:
+    ) -> list[CountryRecord]:
         """Every matching country with its flags; one request for the whole table (page size 1000)."""
         filters = {
             "iso_code": iso_code,
@@ -510,7 +510,7 @@ class Gateway:
         )
         return [_country(r) for r in records]
 
-    def fetch_country(self, iso_code: str) -> DialingPermissionsCountry:
+    def fetch_country(self, iso_code: str) -> CountryRecord:
         path = f"/v1/DialingPermissions/Countries/{iso_code}"
         context = self.client.voice.v1.dialing_permissions.countries(iso_code)
         return _country(self._call("GET", path, context.fetch))
@@ -635,8 +635,8 @@ def _ssl_reason(error: BaseException) -> str:
     return scrub(str(reason or "TLS handshake refused"))[:120]
 
 
-def _country(record: Any) -> DialingPermissionsCountry:
-    return DialingPermissionsCountry(
+def _country(record: Any) -> CountryRecord:
+    return CountryRecord(
         iso_code=record.iso_code,
         name=record.name,
         continent=record.continent,

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ._session import ACCOUNT_SID_PATTERN
+from ._config import ACCOUNT_SID_PATTERN
 
 __all__ = ["AccountId", "CountryId", "ResourceId"]
 
