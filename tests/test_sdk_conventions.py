@@ -223,6 +223,9 @@ def test_get_reads_each_resource_by_id(twilio_emulator, stack):
         Subaccount.get("sub", sub)
         SubaccountInheritance.get("inheritance", sub)
 
+    # reads run in preview too (the engine's ReadStep does), and a preview keeps nothing
+    assert engine.preview(program).kinds() == {"table": "read", "sub": "read", "inheritance": "read"}
+    assert engine.resources() == []
     plan = engine.up(program)
     assert plan.kinds() == {"table": "read", "sub": "read", "inheritance": "read"}
     table = engine.state["table"].outputs

@@ -13,17 +13,12 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ._config import ACCOUNT_SID_PATTERN
+from ._config import ACCOUNT_SID_PATTERN, shown
 
 __all__ = ["AccountId", "CountryId", "ResourceId"]
 
 _ISO_CODE = re.compile(r"\A[A-Z]{2}\Z")
 _EXAMPLE_SID = "AC" + "0123456789abcdef" * 2
-
-
-def _shown(text: object) -> str:
-    shown = repr(text)
-    return shown if len(shown) <= 60 else f"{shown[:60]}… ({len(str(text))} characters)"
 
 
 @dataclass(frozen=True)
@@ -51,7 +46,7 @@ class ResourceId:
         parsed = cls.parse(text) if isinstance(text, str) else None
         if parsed is None or not parsed.valid():
             raise ValueError(
-                f"{kind} ID {_shown(text)} is not {cls.SHAPE}: use, for example, {cls.EXAMPLE!r} (the resource's "
+                f"{kind} ID {shown(text)} is not {cls.SHAPE}: use, for example, {cls.EXAMPLE!r} (the resource's "
                 "`id` output, or what `pulumi stack export` shows)"
             )
         return parsed

@@ -100,7 +100,7 @@ def _write(gateway: Gateway, targets: Mapping[str, CountryFlags], chunk_size: in
 
 def write_and_verify(
     gateway: Gateway,
-    targets: Mapping[str, Flags],
+    targets: Mapping[str, CountryFlags],
     *,
     chunk_size: int = 1000,
     whole_table: bool = False,
@@ -114,7 +114,7 @@ def write_and_verify(
     and flag that did not take."""
     if not targets:
         return {}
-    _write(gateway, {iso: CountryFlags(**flags) for iso, flags in targets.items()}, chunk_size)
+    _write(gateway, targets, chunk_size)
 
     def read() -> dict[str, CountryRecord]:
         if len(targets) == 1 and not whole_table:
@@ -124,8 +124,8 @@ def write_and_verify(
 
     def mismatched(found: Mapping[str, CountryRecord]) -> dict[str, tuple[object, object]]:
         mismatches: dict[str, tuple[object, object]] = {}
-        for iso, wanted in targets.items():
-            actual = flags_of(found[iso]) if iso in found else {}
+        for iso, flags in targets.items():
+            wanted, actual = flags.as_dict(), flags_of(found[iso]) if iso in found else {}
             for name in FLAG_NAMES:
                 if actual.get(name) != wanted[name]:
                     mismatches[f"{iso}.{name}"] = (wanted[name], actual.get(name))
@@ -136,7 +136,7 @@ def write_and_verify(
     except TwilioDialingError as error:
         # Twilio accepted every request: only the read-back failed, so what took is unknown.
         unknown: dict[str, tuple[object, object]] = {
-            f"{iso}.{name}": (wanted[name], None) for iso, wanted in targets.items() for name in FLAG_NAMES
+            f"{iso}.{name}": (value, None) for iso, flags in targets.items() for name, value in flags.as_dict().items()
         }
         raise WriteNotAppliedError(
             f"Twilio accepted the dialing-permissions update of account {gateway.credentials.account_sid}, but "
@@ -183,7 +183,7 @@ class CountryFlagStore:
             if missing:  # never guess a flag: BulkCountryUpdates sets all three
                 raise ValueError(f"cannot write {iso} without knowing {', '.join(missing)}")
         triples = {
-            iso: {flag: flags[flag] if flag in flags else live[(iso, flag)] for flag in FLAG_NAMES}
+            iso: CountryFlags(**{flag: flags[flag] if flag in flags else live[(iso, flag)] for flag in FLAG_NAMES})
             for iso, flags in by_country.items()
         }
         found = write_and_verify(self.gateway, triples, chunk_size=self.chunk_size, whole_table=self.whole_table)
