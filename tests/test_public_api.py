@@ -22,6 +22,7 @@ PACKAGE_API = [
     "ConfigurationError",
     "CountryPermissionUpdate",
     "CountryPermissionsArgs",
+    "CountryRecord",
     "Credentials",
     "DialingPermissionCountry",
     "DialingPermissionCountryArgs",
@@ -42,6 +43,7 @@ PACKAGE_API = [
     "TwilioApiError",
     "TwilioConnectionError",
     "TwilioDialingError",
+    "TwilioRequestError",
     "UnknownCountryError",
     "WriteNotAppliedError",
     "__version__",
@@ -102,6 +104,7 @@ def test_one_exception_hierarchy():
         TwilioApiError,
         TwilioConnectionError,
         TwilioDialingError,
+        TwilioRequestError,
         UnknownCountryError,
         WriteNotAppliedError,
     )
@@ -116,8 +119,33 @@ def test_one_exception_hierarchy():
     ):
         assert issubclass(error, TwilioDialingError)
     assert issubclass(AccountClosedError, ConfigurationError)
-    for error in (AuthenticationError, NotFoundError, RateLimitedError, TwilioConnectionError):
+    for error in (AuthenticationError, NotFoundError, RateLimitedError):
         assert issubclass(error, TwilioApiError)
+    # "no answer" and "answered with an error" are siblings under one request error (httpx's split)
+    assert issubclass(TwilioApiError, TwilioRequestError) and issubclass(TwilioConnectionError, TwilioRequestError)
+    assert not issubclass(TwilioConnectionError, TwilioApiError)
+    assert issubclass(TwilioRequestError, TwilioDialingError)
+    lost = TwilioConnectionError("ReadTimeout: no answer", method="GET", path="/v1/Settings")
+    assert (lost.status, lost.code, lost.more_info) == (0, None, None)  # still readable, as before the split
+    assert str(lost) == "GET /v1/Settings got no answer: ReadTimeout: no answer"
+
+
+def test_the_exception_tree_in_the_docstring_is_the_real_one():
+    from pulumi_twilio_dialing import _exceptions
+
+    entries: list[tuple[int, str]] = []  # (column of the name, name), in the drawing's order
+    for line in (_exceptions.__doc__ or "").splitlines():
+        if line.strip() == "TwilioDialingError":
+            entries.append((line.index("T"), "TwilioDialingError"))
+        elif found := re.search(r"[├└]── (\w+)", line):
+            entries.append((found.start(1), found.group(1)))
+    drawn = {}
+    for i, (column, name) in enumerate(entries):
+        parents = [n for c, n in entries[:i] if c == column - 4]
+        drawn[name] = parents[-1] if parents else None
+    assert set(drawn) == set(_exceptions.__all__)
+    for name, parent in drawn.items():
+        assert getattr(_exceptions, name).__mro__[1].__name__ == (parent or "Exception"), name
 
 
 def test_typed_package_marker_ships():
@@ -155,3 +183,29 @@ def test_resource_args_document_every_input():
         for field in dataclasses.fields(args):
             # an attribute docstring right after each field: what editors show on hover
             assert re.search(rf"\n    {field.name}: [^\n]+\n    \"\"\"", source), f"{args.__name__}.{field.name}"
+
+
+def test_country_record_keeps_its_010_name_and_shares_the_flags_type():
+    from pulumi_twilio_dialing import CountryRecord, DialingPermissionsCountry
+    from pulumi_twilio_dialing._models import FLAG_NAMES, CountryFlags, CountryPermissionUpdate
+
+    assert DialingPermissionsCountry is CountryRecord
+    assert FLAG_NAMES == (
+        "low_risk_numbers_enabled",
+        "high_risk_special_numbers_enabled",
+        "high_risk_tollfraud_numbers_enabled",
+    )
+    record = CountryRecord(
+        iso_code="GB",
+        name="United Kingdom",
+        continent="EUROPE",
+        country_codes=("+44",),
+        low_risk_numbers_enabled=True,
+        high_risk_special_numbers_enabled=False,
+        high_risk_tollfraud_numbers_enabled=True,
+    )
+    assert record.flags == CountryFlags(
+        low_risk_numbers_enabled=True, high_risk_special_numbers_enabled=False, high_risk_tollfraud_numbers_enabled=True
+    )
+    update = CountryPermissionUpdate.of("GB", record.flags)
+    assert update.model_dump() == {"iso_code": "GB", **record.flags.as_dict()}

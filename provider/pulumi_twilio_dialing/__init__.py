@@ -17,6 +17,7 @@ from ._exceptions import (
     TwilioApiError,
     TwilioConnectionError,
     TwilioDialingError,
+    TwilioRequestError,
     UnknownCountryError,
     WriteNotAppliedError,
 )
@@ -27,6 +28,7 @@ from ._models import (
     ApiKeyRecord,
     BulkCountryUpdateResult,
     CountryPermissionUpdate,
+    CountryRecord,
     DialingPermissionsCountry,
 )
 from .dialing_permission_country import DialingPermissionCountry, DialingPermissionCountryArgs
@@ -49,6 +51,7 @@ __all__ = [
     "ConfigurationError",
     "CountryPermissionUpdate",
     "CountryPermissionsArgs",
+    "CountryRecord",
     "Credentials",
     "DialingPermissionCountry",
     "DialingPermissionCountryArgs",
@@ -69,6 +72,7 @@ __all__ = [
     "TwilioApiError",
     "TwilioConnectionError",
     "TwilioDialingError",
+    "TwilioRequestError",
     "UnknownCountryError",
     "WriteNotAppliedError",
     "__version__",

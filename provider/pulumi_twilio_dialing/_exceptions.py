@@ -9,11 +9,17 @@ Every error this package raises on purpose derives from :class:`TwilioDialingErr
     ├── PartialWriteError       a change spread over several requests failed part-way (says what was applied)
     ├── StateDivergedError      a failed change could not be put back: Twilio differs from Pulumi's state
     ├── UnknownCountryError     an ISO code that Twilio's country list for the account does not have
-    └── TwilioApiError          Twilio answered with an error status (carries Twilio's own code)
-        ├── AuthenticationError     20003: credentials refused for the account named
-        ├── NotFoundError           20404: the resource does not exist
-        ├── RateLimitedError        20429 / HTTP 429: too many concurrent requests
-        └── TwilioConnectionError   no usable answer at all (refused, reset, timed out)
+    └── TwilioRequestError      a request to Twilio failed (says which: ``method``, ``path``)
+        ├── TwilioConnectionError   no answer at all (refused, reset, timed out): it may or may not have
+        │                           been carried out
+        └── TwilioApiError          Twilio answered with an error status (carries Twilio's own code)
+            ├── AuthenticationError     20003: credentials refused for the account named
+            ├── NotFoundError           20404: the resource does not exist
+            └── RateLimitedError        20429 / HTTP 429: too many concurrent requests
+
+"No answer" and "answered with an error" are siblings, as httpx's ``TransportError`` and
+``HTTPStatusError`` are: catch :class:`TwilioRequestError` for both. (Before 0.2, ``TwilioConnectionError``
+derived from ``TwilioApiError``; it keeps ``status == 0`` and ``code is None`` for code that reads them.)
 
 Messages never contain credentials: they name account SIDs, methods and paths only.
 """
@@ -31,6 +37,7 @@ __all__ = [
     "TwilioApiError",
     "TwilioConnectionError",
     "TwilioDialingError",
+    "TwilioRequestError",
     "UnknownCountryError",
     "WriteNotAppliedError",
 ]
@@ -105,7 +112,32 @@ class UnknownCountryError(TwilioDialingError):
         self.iso_codes = iso_codes
 
 
-class TwilioApiError(TwilioDialingError):
+class TwilioRequestError(TwilioDialingError):
+    """A request to Twilio (or the emulator) failed: ``method`` and ``path`` say which, ``message`` why."""
+
+    def __init__(self, message: str, *, method: str, path: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.path = path
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} failed: {self.message}"
+
+
+class TwilioConnectionError(TwilioRequestError):
+    """No HTTP answer was received (connection refused or dropped, or the request timed out)."""
+
+    status = 0
+    """No HTTP status (kept for code written when this class derived from :class:`TwilioApiError`)."""
+    code: int | None = None
+    more_info: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} got no answer: {self.message}"
+
+
+class TwilioApiError(TwilioRequestError):
     """Twilio (or the emulator) answered a request with an error.
 
     Attributes mirror Twilio's error body: ``status`` is the HTTP status, ``code`` Twilio's error code
@@ -122,12 +154,9 @@ class TwilioApiError(TwilioDialingError):
         path: str,
         more_info: str | None = None,
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, method=method, path=path)
         self.status = status
         self.code = code
-        self.method = method
-        self.path = path
         self.more_info = more_info
 
     def __str__(self) -> str:
@@ -145,13 +174,3 @@ class NotFoundError(TwilioApiError):
 
 class RateLimitedError(TwilioApiError):
     """Twilio's per-account concurrency limit was hit (error 20429); safe to retry."""
-
-
-class TwilioConnectionError(TwilioApiError):
-    """No HTTP answer was received (connection refused or dropped, or the request timed out)."""
-
-    def __init__(self, message: str, *, method: str, path: str) -> None:
-        super().__init__(message, status=0, code=None, method=method, path=path)
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.path} got no answer: {self.message}"

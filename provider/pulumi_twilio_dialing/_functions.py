@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from pulumi.runtime.config import get_config
 from pydantic import AfterValidator, BaseModel, ConfigDict, StrictBool, StrictStr
 
-from ._models import AccountRecord, DialingPermissionsCountry
+from ._models import AccountRecord, CountryRecord
 from ._provider import AccountSid, IsoCode, _shown, check_arguments
 from ._session import Session
 
@@ -99,7 +99,7 @@ def get_countries(
     high_risk_special_numbers_enabled: bool | None = None,
     high_risk_tollfraud_numbers_enabled: bool | None = None,
     account_sid: str | None = None,
-) -> list[DialingPermissionsCountry]:
+) -> list[CountryRecord]:
     """The countries of Twilio's Dialing Permissions list with their flags on ``account_sid`` (default:
     the configured account), filtered like the API (``continent="EUROPE"``, ``country_code="+44"``, ...).
     One request, whatever the number of countries."""
@@ -130,7 +130,7 @@ def get_countries(
     )
 
 
-def get_country(iso_code: str, *, account_sid: str | None = None) -> DialingPermissionsCountry:
+def get_country(iso_code: str, *, account_sid: str | None = None) -> CountryRecord:
     """One country with its flags on ``account_sid`` (default: the configured account)."""
     check_arguments(_CountryKey, "get_country", {"iso_code": iso_code, "account_sid": account_sid})
     return _session().gateway(account_sid).fetch_country(iso_code)

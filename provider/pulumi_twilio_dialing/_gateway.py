@@ -44,6 +44,7 @@ from ._exceptions import (
     RateLimitedError,
     TwilioApiError,
     TwilioConnectionError,
+    TwilioRequestError,
 )
 from ._models import (
     AccountRecord,
@@ -51,7 +52,7 @@ from ._models import (
     ApiKeyRecord,
     BulkCountryUpdateResult,
     CountryPermissionUpdate,
-    DialingPermissionsCountry,
+    CountryRecord,
 )
 from ._redact import register_secret, scrub
 
@@ -332,9 +333,9 @@ class Gateway:
                 result = self._call_once(method, path, fn)
             except _PermanentConnectionError:
                 raise
-            except TwilioApiError as error:
+            except TwilioRequestError as error:
                 troubled = isinstance(error, (RateLimitedError, TwilioConnectionError)) or (
-                    error.status in RETRYABLE_STATUSES
+                    isinstance(error, TwilioApiError) and error.status in RETRYABLE_STATUSES
                 )
                 if not troubled:
                     self.budget.answered(host)  # an answer, even a refusal, shows the host is there
@@ -373,10 +374,13 @@ class Gateway:
         return http
 
     @staticmethod
-    def _retryable(error: TwilioApiError, idempotent: bool) -> bool:
+    def _retryable(error: TwilioRequestError, idempotent: bool) -> bool:
         if isinstance(error, RateLimitedError):
             return True
-        return idempotent and (isinstance(error, TwilioConnectionError) or error.status in RETRYABLE_STATUSES)
+        return idempotent and (
+            isinstance(error, TwilioConnectionError)
+            or (isinstance(error, TwilioApiError) and error.status in RETRYABLE_STATUSES)
+        )
 
     def _retry_after(self) -> float | None:
         """The answer's ``Retry-After`` in seconds (a number, or an HTTP date), None if absent or unusable."""
@@ -410,7 +414,7 @@ class Gateway:
         except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
             raise self._connection_error(error, method, path) from None
 
-    def _connection_error(self, error: Exception, method: str, path: str) -> TwilioApiError | ConfigurationError:
+    def _connection_error(self, error: Exception, method: str, path: str) -> TwilioConnectionError | ConfigurationError:
         """No answer: say from which host and why, and whether retrying could help."""
         host = self.host(path)
         kind = type(error).__name__
@@ -492,7 +496,7 @@ class Gateway:
         low_risk_numbers_enabled: bool | None = None,
         high_risk_special_numbers_enabled: bool | None = None,
         high_risk_tollfraud_numbers_enabled: bool | None = None,
-    ) -> list[DialingPermissionsCountry]:
+    ) -> list[CountryRecord]:
         """Every matching country with its flags; one request for the whole table (page size 1000)."""
         filters = {
             "iso_code": iso_code,
@@ -510,7 +514,7 @@ class Gateway:
         )
         return [_country(r) for r in records]
 
-    def fetch_country(self, iso_code: str) -> DialingPermissionsCountry:
+    def fetch_country(self, iso_code: str) -> CountryRecord:
         path = f"/v1/DialingPermissions/Countries/{iso_code}"
         context = self.client.voice.v1.dialing_permissions.countries(iso_code)
         return _country(self._call("GET", path, context.fetch))
@@ -660,8 +664,8 @@ def _ssl_reason(error: BaseException) -> str:
     return scrub(str(reason or "TLS handshake refused"))[:120]
 
 
-def _country(record: Any) -> DialingPermissionsCountry:
-    return DialingPermissionsCountry(
+def _country(record: Any) -> CountryRecord:
+    return CountryRecord(
         iso_code=record.iso_code,
         name=record.name,
         continent=record.continent,

@@ -41,10 +41,11 @@ from ._exceptions import (
     PartialWriteError,
     StateDivergedError,
     TwilioApiError,
-    TwilioConnectionError,
     TwilioDialingError,
+    TwilioRequestError,
     WriteNotAppliedError,
 )
+from ._ids import AccountId, ResourceId
 from ._partial import report_partial_state
 from ._permissions import Values
 from ._provider import PROVIDER_KEY, DialingProvider, check_inputs, has_unknowns
@@ -75,7 +76,7 @@ def _bounded(error: Exception) -> Exception:
         return error
     say(f"{type(error).__name__} in full: {text}")
     cut = f" ... [{len(text) - MAX_ERROR_TEXT} more characters in the diagnostics above]"
-    if isinstance(error, TwilioApiError):
+    if isinstance(error, TwilioRequestError):
         error.message = error.message[:MAX_ERROR_TEXT] + cut
     else:
         error.args = (text[:MAX_ERROR_TEXT] + cut,)
@@ -119,6 +120,8 @@ class ManagedProvider(DialingProvider):
     ACCOUNT_REPLACES: ClassVar[bool] = True
     CLAIM_KEYS: ClassVar[tuple[str, ...]] = ("account_sid",)
     """Inputs that must be known (not preview unknowns) to claim what the resource manages."""
+    ID: ClassVar[type[ResourceId]] = AccountId
+    """How the resource's ID is written and read back."""
 
     # ---------------------------------------------------------------------------------- hooks
     def _complete(self, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -144,6 +147,11 @@ class ManagedProvider(DialingProvider):
 
     def _read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         raise NotImplementedError
+
+    def _look_up(self, id_: str, inputs: dict[str, Any]) -> ReadResult:
+        """``Resource.get``: read what the ID names, with only the inputs the ID itself names (nothing is
+        managed, so there is no restore point)."""
+        return self._read(id_, inputs)
 
     def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         raise NotImplementedError
@@ -185,6 +193,10 @@ class ManagedProvider(DialingProvider):
 
     @_boundary
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        if not any(k != PROVIDER_KEY for k in props):
+            # `Resource.get(name, id)`: the engine sends only what the program passed, the pickled provider
+            # (a refresh always sends the state's outputs, which hold at least the account acted on).
+            return self._look_up(id_, self.ID.check(id_, self.KIND).inputs())
         return self._read(id_, props)
 
     @_boundary
@@ -250,12 +262,8 @@ def _outcome(error: BaseException, targets: Mapping[SettingKey, bool], before: V
         # What did not show may still show later (a write can take a moment to propagate): unknown.
         mismatched = set(error.mismatches)
         return {key: None if f"{key[0]}.{key[1]}" in mismatched else value for key, value in targets.items()}
-    rejected = (
-        isinstance(error, TwilioApiError)
-        and not isinstance(error, TwilioConnectionError)
-        and 400 <= error.status < 500
-        and error.status != 429
-    )
+    # (a TwilioConnectionError is no TwilioApiError: it got no answer at all)
+    rejected = isinstance(error, TwilioApiError) and 400 <= error.status < 500 and error.status != 429
     # A refused request changed nothing; a lost answer or a server error may have changed everything.
     return {key: before.get(key) if rejected else None for key in targets}
 
@@ -279,14 +287,14 @@ class SettingsProvider(ManagedProvider):
         return value if isinstance(value, str) and value else None
 
     def _account_of_id(self, id_: str) -> str:
-        return id_.partition("/")[0]
+        return self.ID.parse(id_).account_sid
 
     def _resource_id(self, store: SettingStore, props: Mapping[str, Any]) -> str:
-        return store.account_sid
+        return AccountId(store.account_sid).format()
 
     def _parse_id(self, id_: str) -> dict[str, Any]:
         """The inputs the ID names (the ID wins over the state when they disagree)."""
-        return {}
+        return self.ID.parse(id_).inputs()
 
     def _items(self, props: Mapping[str, Any]) -> list[str] | None:
         """Items to read (None: the whole table)."""
@@ -615,7 +623,7 @@ class SettingsProvider(ManagedProvider):
 
     def _explained(self, error: TwilioDialingError, what: str) -> TwilioDialingError:
         error.args = (f"{error.args[0] if error.args else error} {what}", *error.args[1:])
-        if isinstance(error, TwilioApiError):
+        if isinstance(error, TwilioRequestError):
             error.message = f"{error.message}. {what}"
         return error
 

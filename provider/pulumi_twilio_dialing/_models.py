@@ -1,4 +1,5 @@
-"""Typed records of what Twilio returns, shared by the gateway and the resources."""
+"""Typed records of what Twilio returns, shared by the gateway and the resources, and the one type of a
+country's three dialing-permission flags that every part of the provider uses."""
 
 from __future__ import annotations
 
@@ -7,17 +8,36 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 __all__ = [
+    "FLAG_NAMES",
     "AccountRecord",
     "AlertRecord",
     "ApiKeyRecord",
     "BulkCountryUpdateResult",
+    "CountryFlags",
     "CountryPermissionUpdate",
+    "CountryRecord",
     "DialingPermissionsCountry",
 ]
 
 
 class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class CountryFlags(_Record):
+    """The three Voice dialing-permission flags of one country on one account, in Twilio's names and order.
+    A write always carries all three (what an omitted flag means is not documented by Twilio)."""
+
+    low_risk_numbers_enabled: bool
+    high_risk_special_numbers_enabled: bool
+    high_risk_tollfraud_numbers_enabled: bool
+
+    def as_dict(self) -> dict[str, bool]:
+        return {name: bool(getattr(self, name)) for name in FLAG_NAMES}
+
+
+FLAG_NAMES: tuple[str, ...] = tuple(CountryFlags.model_fields)
+"""The flags' names, in Twilio's order."""
 
 
 class CountryPermissionUpdate(_Record):
@@ -29,9 +49,14 @@ class CountryPermissionUpdate(_Record):
     high_risk_special_numbers_enabled: bool
     high_risk_tollfraud_numbers_enabled: bool
 
+    @classmethod
+    def of(cls, iso_code: str, flags: CountryFlags) -> CountryPermissionUpdate:
+        return cls(iso_code=iso_code, **flags.as_dict())
 
-class DialingPermissionsCountry(_Record):
-    """A country of ``/v1/DialingPermissions/Countries`` with its three flags on the calling account."""
+
+class CountryRecord(_Record):
+    """A country *record* as Twilio returns it (``/v1/DialingPermissions/Countries``), with its three flags
+    on the calling account; not to be confused with the ``DialingPermissionCountry`` *resource*."""
 
     iso_code: str
     name: str
@@ -40,6 +65,14 @@ class DialingPermissionsCountry(_Record):
     low_risk_numbers_enabled: bool
     high_risk_special_numbers_enabled: bool
     high_risk_tollfraud_numbers_enabled: bool
+
+    @property
+    def flags(self) -> CountryFlags:
+        return CountryFlags(**{name: getattr(self, name) for name in FLAG_NAMES})
+
+
+DialingPermissionsCountry = CountryRecord
+"""The name :class:`CountryRecord` had in 0.1.0 (still exported)."""
 
 
 class BulkCountryUpdateResult(_Record):

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from ._exceptions import AuthenticationError, PartialWriteError, TwilioDialingError, WriteNotAppliedError
 from ._gateway import Gateway
-from ._models import CountryPermissionUpdate, DialingPermissionsCountry
+from ._models import FLAG_NAMES, CountryFlags, CountryPermissionUpdate, CountryRecord
 
 __all__ = [
     "FLAG_NAMES",
@@ -21,20 +21,17 @@ __all__ = [
     "write_and_verify",
 ]
 
-FLAG_NAMES = (
-    "low_risk_numbers_enabled",
-    "high_risk_special_numbers_enabled",
-    "high_risk_tollfraud_numbers_enabled",
-)
 Flags = dict[str, bool]
+"""One country's three flags by name (as state and props hold them); :class:`CountryFlags` is the checked
+form."""
 Values = dict[tuple[str, str], bool]
 """Settings of one account by (item, flag): ``{("GB", "low_risk_numbers_enabled"): True, ...}``."""
 
 
-def flags_of(source: Mapping[str, object] | DialingPermissionsCountry) -> Flags:
+def flags_of(source: Mapping[str, object] | CountryRecord) -> Flags:
     """The three flags of a country record or of a props dict."""
-    if isinstance(source, DialingPermissionsCountry):
-        return {name: bool(getattr(source, name)) for name in FLAG_NAMES}
+    if isinstance(source, CountryRecord):
+        return source.flags.as_dict()
     return {name: bool(source[name]) for name in FLAG_NAMES}
 
 
@@ -76,13 +73,13 @@ def _codes(isos: list[str], shown: int = 30) -> str:
     return ", ".join(isos[:shown]) + (f", ... and {len(isos) - shown} more" if len(isos) > shown else "")
 
 
-def _write(gateway: Gateway, targets: Mapping[str, Flags], chunk_size: int) -> None:
+def _write(gateway: Gateway, targets: Mapping[str, CountryFlags], chunk_size: int) -> None:
     isos = list(targets)
     chunks = [isos[i : i + chunk_size] for i in range(0, len(isos), chunk_size)]
     applied: list[str] = []
     for index, chunk in enumerate(chunks):
         try:
-            gateway.bulk_update_countries([CountryPermissionUpdate(iso_code=iso, **targets[iso]) for iso in chunk])
+            gateway.bulk_update_countries([CountryPermissionUpdate.of(iso, targets[iso]) for iso in chunk])
         except TwilioDialingError as error:
             if isinstance(error, AuthenticationError) and not applied:
                 # Refused before anything was written: not a partial write, and the 401's own message (which
@@ -103,11 +100,11 @@ def _write(gateway: Gateway, targets: Mapping[str, Flags], chunk_size: int) -> N
 
 def write_and_verify(
     gateway: Gateway,
-    targets: Mapping[str, Flags],
+    targets: Mapping[str, CountryFlags],
     *,
     chunk_size: int = 1000,
     whole_table: bool = False,
-) -> dict[str, DialingPermissionsCountry]:
+) -> dict[str, CountryRecord]:
     """Write ``targets`` (ISO code to its three flags), ``chunk_size`` countries per BulkCountryUpdates
     request, then read them back: one fetch for a single country, one list request for several (or with
     ``whole_table``, which also returns every country of the list, not only the targets).
@@ -119,16 +116,16 @@ def write_and_verify(
         return {}
     _write(gateway, targets, chunk_size)
 
-    def read() -> dict[str, DialingPermissionsCountry]:
+    def read() -> dict[str, CountryRecord]:
         if len(targets) == 1 and not whole_table:
             [iso] = targets
             return {iso: gateway.fetch_country(iso)}
         return {c.iso_code: c for c in gateway.list_countries() if whole_table or c.iso_code in targets}
 
-    def mismatched(found: Mapping[str, DialingPermissionsCountry]) -> dict[str, tuple[object, object]]:
+    def mismatched(found: Mapping[str, CountryRecord]) -> dict[str, tuple[object, object]]:
         mismatches: dict[str, tuple[object, object]] = {}
-        for iso, wanted in targets.items():
-            actual = flags_of(found[iso]) if iso in found else {}
+        for iso, flags in targets.items():
+            wanted, actual = flags.as_dict(), flags_of(found[iso]) if iso in found else {}
             for name in FLAG_NAMES:
                 if actual.get(name) != wanted[name]:
                     mismatches[f"{iso}.{name}"] = (wanted[name], actual.get(name))
@@ -139,7 +136,7 @@ def write_and_verify(
     except TwilioDialingError as error:
         # Twilio accepted every request: only the read-back failed, so what took is unknown.
         unknown: dict[str, tuple[object, object]] = {
-            f"{iso}.{name}": (wanted[name], None) for iso, wanted in targets.items() for name in FLAG_NAMES
+            f"{iso}.{name}": (value, None) for iso, flags in targets.items() for name, value in flags.as_dict().items()
         }
         raise WriteNotAppliedError(
             f"Twilio accepted the dialing-permissions update of account {gateway.credentials.account_sid}, but "
@@ -166,7 +163,7 @@ class CountryFlagStore:
         self.whole_table = whole_table  # verify (and report) with the whole table, not the written countries
         self.account_sid = gateway.credentials.account_sid
         self.chunk_size = chunk_size
-        self.records: dict[str, DialingPermissionsCountry] = {}
+        self.records: dict[str, CountryRecord] = {}
 
     def read(self, items: Iterable[str] | None = None) -> Values:
         wanted = None if items is None else list(items)
@@ -186,7 +183,7 @@ class CountryFlagStore:
             if missing:  # never guess a flag: BulkCountryUpdates sets all three
                 raise ValueError(f"cannot write {iso} without knowing {', '.join(missing)}")
         triples = {
-            iso: {flag: flags[flag] if flag in flags else live[(iso, flag)] for flag in FLAG_NAMES}
+            iso: CountryFlags(**{flag: flags[flag] if flag in flags else live[(iso, flag)] for flag in FLAG_NAMES})
             for iso, flags in by_country.items()
         }
         found = write_and_verify(self.gateway, triples, chunk_size=self.chunk_size, whole_table=self.whole_table)

@@ -12,10 +12,11 @@ from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, Resource
 from pulumi.output import Unknown
 from pydantic import AfterValidator, BaseModel, BeforeValidator, StrictStr, ValidationError, ValidationInfo
 
+from ._config import ACCOUNT_SID_PATTERN
 from ._exceptions import ConfigurationError
 from ._iso3166 import ISO_3166_ALPHA_2, NOT_TWILIO_CODES
 from ._permissions import FLAG_NAMES
-from ._session import ACCOUNT_SID_PATTERN, Session
+from ._session import Session
 
 __all__ = [
     "AccountSid",

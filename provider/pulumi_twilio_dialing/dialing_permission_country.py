@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import pulumi
 from pulumi.dynamic import Resource
 from pydantic import BaseModel, ConfigDict, StrictBool
 
+from ._args import look_up, props_of, resource_args
 from ._exceptions import TwilioDialingError, UnknownCountryError
+from ._ids import CountryId
 from ._lifecycle import SettingKey, SettingsProvider, SettingStore
 from ._permissions import FLAG_NAMES, CountryFlagStore, Values
 from ._provider import AccountSid, IsoCode
@@ -19,6 +21,7 @@ __all__ = ["DialingPermissionCountry", "DialingPermissionCountryArgs", "DialingP
 
 OnDelete = Literal["restore", "disable", "retain"]
 INPUT_KEYS = ("iso_code", *FLAG_NAMES, "account_sid", "on_delete")
+OUTPUT_ONLY = ("name", "continent", "country_codes", "flags_before_adoption")
 
 
 class DialingPermissionCountryInputs(BaseModel):
@@ -71,16 +74,13 @@ class DialingPermissionCountryProvider(SettingsProvider):
     REPLACE_KEYS = ("iso_code",)
     CLAIM_KEYS = ("iso_code", "account_sid")
     WRITE_KEYS = FLAG_NAMES
+    ID = CountryId
 
     def _store(self, account_sid: str | None) -> CountryFlagStore:
         return CountryFlagStore(self.session.gateway(account_sid), self.session.settings.bulk_chunk_size)
 
     def _resource_id(self, store: SettingStore, props: Mapping[str, Any]) -> str:
-        return f"{store.account_sid}/{props['iso_code']}"
-
-    def _parse_id(self, id_: str) -> dict[str, Any]:
-        account_sid, _, iso = id_.partition("/")
-        return {"account_sid": account_sid, "iso_code": iso}
+        return CountryId(store.account_sid, props["iso_code"]).format()
 
     def _items(self, props: Mapping[str, Any]) -> list[str]:
         return [props["iso_code"]]
@@ -153,22 +153,71 @@ class DialingPermissionCountry(Resource, module="twilio-dialing", name="DialingP
     flags_before_adoption: pulumi.Output[dict[str, bool]]
     """The three flags found before this resource first managed the country (what ``restore`` puts back)."""
 
+    @overload
     def __init__(
         self,
         resource_name: str,
         args: DialingPermissionCountryArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        props: dict[str, Any] = {
-            "iso_code": args.iso_code,
-            "low_risk_numbers_enabled": args.low_risk_numbers_enabled,
-            "high_risk_special_numbers_enabled": args.high_risk_special_numbers_enabled,
-            "high_risk_tollfraud_numbers_enabled": args.high_risk_tollfraud_numbers_enabled,
-            "account_sid": args.account_sid,
-            "on_delete": args.on_delete,
-            "name": None,
-            "continent": None,
-            "country_codes": None,
-            "flags_before_adoption": None,
-        }
-        super().__init__(DialingPermissionCountryProvider(), resource_name, props, opts)
+        """Manage one country's dialing permissions on one account.
+
+        :param resource_name: The resource's name in the Pulumi program.
+        :param args: The inputs (see :class:`DialingPermissionCountryArgs`).
+        :param opts: Options of the resource (``parent``, ``depends_on``, ``aliases``, ...).
+        """
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        iso_code: pulumi.Input[str],
+        low_risk_numbers_enabled: pulumi.Input[bool] | None = None,
+        high_risk_special_numbers_enabled: pulumi.Input[bool] | None = None,
+        high_risk_tollfraud_numbers_enabled: pulumi.Input[bool] | None = None,
+        account_sid: pulumi.Input[str] | None = None,
+        on_delete: pulumi.Input[str] | None = None,
+    ) -> None:
+        """Manage one country's dialing permissions on one account.
+
+        :param resource_name: The resource's name in the Pulumi program.
+        :param opts: Options of the resource (``parent``, ``depends_on``, ``aliases``, ...).
+        :param iso_code: ISO 3166-1 alpha-2 code as Twilio lists it, upper-case (``"GB"``); Canada is part of
+            ``"US"``. Changing it replaces the resource.
+        :param low_risk_numbers_enabled: Calls to the country's low-risk numbers. Default ``True``.
+        :param high_risk_special_numbers_enabled: Calls to high-risk special services. Default ``False``.
+        :param high_risk_tollfraud_numbers_enabled: Calls to toll-fraud-risk ranges. Default ``False``.
+        :param account_sid: The account to act on (``AC...``); default the configured account.
+        :param on_delete: ``"restore"`` (default), ``"disable"`` or ``"retain"``.
+        """
+
+    def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
+        kind = "DialingPermissionCountry"
+        inputs, opts = resource_args(kind, DialingPermissionCountryArgs, resource_name, args, kwargs)
+        super().__init__(DialingPermissionCountryProvider(), resource_name, props_of(inputs, OUTPUT_ONLY), opts)
+
+    @staticmethod
+    def get(
+        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
+    ) -> DialingPermissionCountry:
+        """One country's dialing permissions on one account as Twilio has them now, read by ID.
+
+        The resource is read, never created, changed or deleted by this stack (``pulumi refresh`` reads it
+        again). To manage it, declare it instead: creating the resource adopts what it finds.
+
+        :param resource_name: The name the read resource gets in this program.
+        :param id: ``<account_sid>/<iso_code>`` (``"AC…/GB"``), as the resource's ``id`` output shows it.
+        :param opts: Options of the read (``parent``, ``depends_on``, ...).
+        """
+        return look_up(
+            DialingPermissionCountry,
+            DialingPermissionCountryProvider(),
+            resource_name,
+            id,
+            opts,
+            args_type=DialingPermissionCountryArgs,
+            outputs=OUTPUT_ONLY,
+            id_type=CountryId,
+        )

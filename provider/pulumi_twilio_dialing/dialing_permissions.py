@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import pulumi
 from pulumi.dynamic import ReadResult, Resource
 from pydantic import BaseModel, ConfigDict
 
+from ._args import look_up, props_of, resource_args
 from ._claims import ALL_COUNTRIES
 from ._exceptions import TwilioDialingError, UnknownCountryError
+from ._ids import AccountId
 from ._lifecycle import SettingKey, SettingsProvider, SettingStore
 from ._permissions import FLAG_NAMES, CountryFlagStore, Values, table_of, values_of
 from ._preview._effect import changes_text, country_changes, planned_table
@@ -28,6 +30,7 @@ __all__ = [
 
 UNCHANGED = "unchanged"
 INPUT_KEYS = ("account_sid", "default", "countries", "on_delete")
+OUTPUT_ONLY = ("permissions", "permissions_before_adoption")
 # How many per-country lines a diagnostic shows before summarising the rest.
 SHOWN_CHANGES = 40
 
@@ -134,9 +137,6 @@ class DialingPermissionsProvider(SettingsProvider):
             self.session.gateway(account_sid), self.session.settings.bulk_chunk_size, whole_table=True
         )
 
-    def _account_of_id(self, id_: str) -> str:
-        return id_
-
     def _claim_items(self, inputs: Mapping[str, Any]) -> dict[str, frozenset[str]]:
         items = {
             iso: frozenset(f for f in FLAG_NAMES if flags[f] != UNCHANGED) for iso, flags in inputs["countries"].items()
@@ -193,6 +193,8 @@ class DialingPermissionsProvider(SettingsProvider):
         # Versions before per-flag ownership recorded the whole table found at creation: keep only the
         # flags the inputs manage (the rest was never this resource's to put back).
         recorded = values_of(outputs.get("permissions_before_adoption") or {})
+        if not recorded:
+            return {}  # none recorded (a table read with `get` has none): nothing to filter
         managed = self._managed(outputs, self._recorded(outputs) or recorded)
         return {k: v for k, v in recorded.items() if k in managed}
 
@@ -209,6 +211,10 @@ class DialingPermissionsProvider(SettingsProvider):
         recorded, after = planned_table(self, olds, news)  # the preview report computes it the same way
         _report(f"DialingPermissions of {id_} would change", recorded, after)
         return drifted or after != recorded
+
+    def _look_up(self, id_: str, inputs: dict[str, Any]) -> ReadResult:
+        # Nothing recorded to show drift against: the table as it is, without the per-country report.
+        return super()._read(id_, inputs)
 
     def _read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         result = super()._read(id_, props)
@@ -238,28 +244,77 @@ class DialingPermissions(Resource, module="twilio-dialing", name="DialingPermiss
     permissions_before_adoption: pulumi.Output[dict[str, dict[str, bool]]]
     """The table found when the resource was created (what ``restore`` puts back)."""
 
+    @overload
     def __init__(
         self,
         resource_name: str,
         args: DialingPermissionsArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        countries = (
-            pulumi.Output.from_input(args.countries).apply(
+        """Manage the dialing permissions of every country of one account.
+
+        :param resource_name: The resource's name in the Pulumi program.
+        :param args: The inputs (see :class:`DialingPermissionsArgs`).
+        :param opts: Options of the resource (``parent``, ``depends_on``, ``aliases``, ...).
+        """
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        default: CountryPermissionsArgs | None = None,
+        countries: pulumi.Input[dict[str, CountryPermissionsArgs | dict[str, Any]]] | None = None,
+        account_sid: pulumi.Input[str] | None = None,
+        on_delete: pulumi.Input[str] | None = None,
+    ) -> None:
+        """Manage the dialing permissions of every country of one account.
+
+        :param resource_name: The resource's name in the Pulumi program.
+        :param opts: Options of the resource (``parent``, ``depends_on``, ``aliases``, ...).
+        :param default: What every country not in ``countries`` gets, per flag (``None`` or ``"unchanged"``:
+            not managed).
+        :param countries: Per ISO code, flags that override ``default``.
+        :param account_sid: The account to act on (``AC...``); default the configured account.
+        :param on_delete: ``"restore"`` (default) or ``"retain"``.
+        """
+
+    def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
+        inputs, opts = resource_args("DialingPermissions", DialingPermissionsArgs, resource_name, args, kwargs)
+        props = props_of(inputs, OUTPUT_ONLY)
+        # The wire takes plain objects: each CountryPermissionsArgs becomes its dict of flags.
+        if inputs.default is not None:
+            props["default"] = inputs.default.as_dict()
+        if inputs.countries is not None:
+            props["countries"] = pulumi.Output.from_input(inputs.countries).apply(
                 lambda value: {
                     iso: flags.as_dict() if isinstance(flags, CountryPermissionsArgs) else flags
                     for iso, flags in (value or {}).items()
                 }
             )
-            if args.countries is not None
-            else None
-        )
-        props: dict[str, Any] = {
-            "account_sid": args.account_sid,
-            "default": args.default.as_dict() if args.default is not None else None,
-            "countries": countries,
-            "on_delete": args.on_delete,
-            "permissions": None,
-            "permissions_before_adoption": None,
-        }
         super().__init__(DialingPermissionsProvider(), resource_name, props, opts)
+
+    @staticmethod
+    def get(
+        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
+    ) -> DialingPermissions:
+        """The dialing permissions of every country of one account as Twilio has them now (``permissions``), read by ID.
+
+        The resource is read, never created, changed or deleted by this stack (``pulumi refresh`` reads it
+        again). To manage it, declare it instead: creating the resource adopts what it finds.
+
+        :param resource_name: The name the read resource gets in this program.
+        :param id: The account SID (``AC…``).
+        :param opts: Options of the read (``parent``, ``depends_on``, ...).
+        """
+        return look_up(
+            DialingPermissions,
+            DialingPermissionsProvider(),
+            resource_name,
+            id,
+            opts,
+            args_type=DialingPermissionsArgs,
+            outputs=OUTPUT_ONLY,
+            id_type=AccountId,
+        )

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, UpdateResult
 from pydantic import BaseModel, ConfigDict
 
 from . import _claims
+from ._args import look_up, props_of, resource_args
 from ._exceptions import (
     ConfigurationError,
     TwilioApiError,
     TwilioConnectionError,
     TwilioDialingError,
+    TwilioRequestError,
     WriteNotAppliedError,
 )
 from ._gateway import Gateway
+from ._ids import AccountId
 from ._lifecycle import ManagedProvider
 from ._models import AccountRecord
 from ._provider import AccountSid, SubaccountName
@@ -29,6 +32,7 @@ __all__ = ["Subaccount", "SubaccountArgs", "SubaccountProvider"]
 
 INPUT_KEYS = ("friendly_name", "account_sid", "on_delete")
 OUTPUT_KEYS = ("sid", "status", "friendly_name", "owner_account_sid")
+OUTPUT_ONLY = ("sid", "status", "owner_account_sid")
 # After a create without a usable answer: how often, and how long apart, to look for what it made.
 FIND_ATTEMPTS = 4
 FIND_DELAY = 0.25
@@ -144,12 +148,12 @@ class SubaccountProvider(ManagedProvider):
             )
         try:
             return gateway.create_subaccount(name)
-        except TwilioApiError as error:
+        except TwilioRequestError as error:
             if not _answer_lost(error):
                 raise
             return self._find_created(gateway, name, error)
 
-    def _find_created(self, gateway: Gateway, name: str, error: TwilioApiError) -> AccountRecord:
+    def _find_created(self, gateway: Gateway, name: str, error: TwilioRequestError) -> AccountRecord:
         found: list[AccountRecord] = []
         for attempt in range(FIND_ATTEMPTS):  # the list may show a new account only after a moment
             try:
@@ -215,9 +219,9 @@ class SubaccountProvider(ManagedProvider):
             )
 
 
-def _answer_lost(error: TwilioApiError) -> bool:
+def _answer_lost(error: TwilioRequestError) -> bool:
     """No usable answer: the request may have been carried out."""
-    return isinstance(error, TwilioConnectionError) or error.status >= 500
+    return isinstance(error, TwilioConnectionError) or (isinstance(error, TwilioApiError) and error.status >= 500)
 
 
 class Subaccount(Resource, module="twilio-dialing", name="Subaccount"):
@@ -230,13 +234,58 @@ class Subaccount(Resource, module="twilio-dialing", name="Subaccount"):
     owner_account_sid: pulumi.Output[str]
     on_delete: pulumi.Output[str]
 
+    @overload
     def __init__(self, resource_name: str, args: SubaccountArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        props: dict[str, Any] = {
-            "friendly_name": args.friendly_name,
-            "account_sid": args.account_sid,
-            "on_delete": args.on_delete,
-            "sid": None,
-            "status": None,
-            "owner_account_sid": None,
-        }
+        """Create (or adopt) a Twilio subaccount.
+
+        :param resource_name: The resource's name in the Pulumi program.
+        :param args: The inputs (see :class:`SubaccountArgs`).
+        :param opts: Options of the resource (``parent``, ``depends_on``, ``protect``, ...).
+        """
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        friendly_name: pulumi.Input[str],
+        account_sid: pulumi.Input[str] | None = None,
+        on_delete: pulumi.Input[str] | None = None,
+    ) -> None:
+        """Create (or adopt) a Twilio subaccount.
+
+        :param resource_name: The resource's name in the Pulumi program.
+        :param opts: Options of the resource (``parent``, ``depends_on``, ``protect``, ...).
+        :param friendly_name: The subaccount's name (1 to 64 characters); renaming updates it in place.
+        :param account_sid: Adopt this existing subaccount (``AC...``) instead of creating one.
+        :param on_delete: ``"close"`` (default for a created subaccount; irreversible), ``"suspend"`` or
+            ``"retain"`` (default for an adopted one).
+        """
+
+    def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
+        inputs, opts = resource_args("Subaccount", SubaccountArgs, resource_name, args, kwargs)
+        props = props_of(inputs, OUTPUT_ONLY)
         super().__init__(SubaccountProvider(), resource_name, props, opts)
+
+    @staticmethod
+    def get(resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None) -> Subaccount:
+        """An existing subaccount of the configured account (SID, status, name, parent), read by ID.
+
+        The resource is read, never created, changed or deleted by this stack (``pulumi refresh`` reads it
+        again). To manage it, declare it instead: creating the resource adopts what it finds.
+
+        :param resource_name: The name the read resource gets in this program.
+        :param id: The subaccount SID (``AC…``).
+        :param opts: Options of the read (``parent``, ``depends_on``, ...).
+        """
+        return look_up(
+            Subaccount,
+            SubaccountProvider(),
+            resource_name,
+            id,
+            opts,
+            args_type=SubaccountArgs,
+            outputs=OUTPUT_ONLY,
+            id_type=AccountId,
+        )

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import pulumi
 from pulumi.dynamic import Resource
 from pydantic import BaseModel, ConfigDict, StrictBool
 
+from ._args import look_up, props_of, resource_args
 from ._exceptions import ConfigurationError, TwilioDialingError, WriteNotAppliedError
 from ._gateway import Gateway
+from ._ids import AccountId
 from ._lifecycle import SettingKey, SettingsProvider, SettingStore
 from ._permissions import Values
 from ._provider import AccountSid
@@ -19,6 +21,7 @@ from ._provider import AccountSid
 __all__ = ["SubaccountInheritance", "SubaccountInheritanceArgs", "SubaccountInheritanceProvider"]
 
 INPUT_KEYS = ("account_sid", "dialing_permissions_inheritance", "on_delete")
+OUTPUT_ONLY = ("inheritance_before_adoption",)
 
 
 class SubaccountInheritanceInputs(BaseModel):
@@ -151,16 +154,65 @@ class SubaccountInheritance(Resource, module="twilio-dialing", name="SubaccountI
     inheritance_before_adoption: pulumi.Output[bool]
     """The value found before this resource first managed the subaccount (what ``restore`` puts back)."""
 
+    @overload
     def __init__(
         self,
         resource_name: str,
         args: SubaccountInheritanceArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        props: dict[str, Any] = {
-            "account_sid": args.account_sid,
-            "dialing_permissions_inheritance": args.dialing_permissions_inheritance,
-            "on_delete": args.on_delete,
-            "inheritance_before_adoption": None,
-        }
+        """Manage whether a subaccount inherits its parent's dialing permissions.
+
+        :param resource_name: The resource's name in the Pulumi program.
+        :param args: The inputs (see :class:`SubaccountInheritanceArgs`).
+        :param opts: Options of the resource (``parent``, ``depends_on``, ``aliases``, ...).
+        """
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        account_sid: pulumi.Input[str],
+        dialing_permissions_inheritance: pulumi.Input[bool],
+        on_delete: pulumi.Input[str] | None = None,
+    ) -> None:
+        """Manage whether a subaccount inherits its parent's dialing permissions.
+
+        :param resource_name: The resource's name in the Pulumi program.
+        :param opts: Options of the resource (``parent``, ``depends_on``, ``aliases``, ...).
+        :param account_sid: The subaccount (``AC...``); changing it replaces the resource.
+        :param dialing_permissions_inheritance: ``True``: dial with the parent's permissions; ``False``: with
+            its own.
+        :param on_delete: ``"restore"`` (default) or ``"retain"``.
+        """
+
+    def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
+        inputs, opts = resource_args("SubaccountInheritance", SubaccountInheritanceArgs, resource_name, args, kwargs)
+        props = props_of(inputs, OUTPUT_ONLY)
         super().__init__(SubaccountInheritanceProvider(), resource_name, props, opts)
+
+    @staticmethod
+    def get(
+        resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
+    ) -> SubaccountInheritance:
+        """Whether a subaccount inherits its parent's dialing permissions now, read by ID.
+
+        The resource is read, never created, changed or deleted by this stack (``pulumi refresh`` reads it
+        again). To manage it, declare it instead: creating the resource adopts what it finds.
+
+        :param resource_name: The name the read resource gets in this program.
+        :param id: The subaccount SID (``AC…``).
+        :param opts: Options of the read (``parent``, ``depends_on``, ...).
+        """
+        return look_up(
+            SubaccountInheritance,
+            SubaccountInheritanceProvider(),
+            resource_name,
+            id,
+            opts,
+            args_type=SubaccountInheritanceArgs,
+            outputs=OUTPUT_ONLY,
+            id_type=AccountId,
+        )

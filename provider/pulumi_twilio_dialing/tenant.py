@@ -7,11 +7,12 @@ import inspect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, overload
 
 import pulumi
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
+from ._args import resource_args
 from ._provider import AccountSid, IsoCode, SubaccountName, _shown, argument_problems
 from .dialing_permissions import CountryPermissionsArgs, DialingPermissions, DialingPermissionsArgs
 from .subaccount import Subaccount, SubaccountArgs
@@ -110,7 +111,45 @@ class TenantDialingPolicy(pulumi.ComponentResource):
     allowed_countries: pulumi.Output[list[str]]
     summary: pulumi.Output[str]
 
-    def __init__(self, name: str, args: TenantDialingPolicyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    @overload
+    def __init__(
+        self, resource_name: str, args: TenantDialingPolicyArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        """Onboard one tenant: a subaccount dialing only its allowed countries' low-risk numbers.
+
+        :param resource_name: The component's name; its children are named after it.
+        :param args: The arguments (see :class:`TenantDialingPolicyArgs`).
+        :param opts: Options of the component (``parent``, ``aliases``, ``providers``, ...).
+        """
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        allowed_countries: pulumi.Input[Sequence[str]],
+        friendly_name: pulumi.Input[str] | None = None,
+        subaccount_sid: pulumi.Input[str] | None = None,
+        offboarding: str = "close",
+    ) -> None:
+        """Onboard one tenant: a subaccount dialing only its allowed countries' low-risk numbers.
+
+        :param resource_name: The component's name; its children are named after it.
+        :param opts: Options of the component (``parent``, ``aliases``, ``providers``, ...).
+        :param allowed_countries: ISO codes the tenant may call, low-risk numbers only (a list: ``["GB"]``).
+        :param friendly_name: Create a new subaccount with this name (exactly one of this and
+            ``subaccount_sid``).
+        :param subaccount_sid: Use this existing subaccount instead (never closed by the policy).
+        :param offboarding: What destroying the policy does to a subaccount it created: ``"close"``
+            (default, irreversible), ``"suspend"`` or ``"retain"``.
+        """
+
+    def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
+        args_, opts = resource_args("TenantDialingPolicy", TenantDialingPolicyArgs, resource_name, args, kwargs)
+        self._build(resource_name, args_, opts)
+
+    def _build(self, name: str, args: TenantDialingPolicyArgs, opts: pulumi.ResourceOptions | None) -> None:
         owner = f"TenantDialingPolicy {name!r}"
         # Everything the program holds is checked before anything is registered (not even this component):
         # a policy failing after its subaccount was created would leave a half-onboarded tenant.

@@ -65,7 +65,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -89,7 +89,7 @@ STATUS_DETAILS_KEY = "grpc-status-details-bin"
 # this many provider calls run at once, whatever the engine's --parallel.
 SERVER_WORKERS = 4
 
-StepKind = Literal["create", "update", "replace", "same", "delete", "refresh", "gone"]
+StepKind = Literal["create", "update", "replace", "same", "delete", "refresh", "gone", "read"]
 PendingDeletes = Literal["end", "first"]
 
 
@@ -290,10 +290,12 @@ class _Recorder(pulumi.runtime.Mocks):
         preview: bool,
         on_register: Callable[[Registration], Step] | None,
         on_component: Callable[[Registration], None] | None = None,
+        on_read: Callable[[Registration, str], Step] | None = None,
     ) -> None:
         self.preview = preview
         self.on_register = on_register
         self.on_component = on_component
+        self.on_read = on_read
         self.registrations: list[Registration] = []
         self.errors: list[BaseException] = []
 
@@ -319,8 +321,20 @@ class _Recorder(pulumi.runtime.Mocks):
         outputs = {k: v for k, v in step.outputs.items() if v != UNKNOWN}
         return step.id or None, outputs
 
+    def read(self, registration: Registration, id_: str) -> tuple[str, dict[str, Any]]:
+        """A ``Resource.get`` (ReadResource): with ``on_read`` (the engine's Read step) the provider reads it."""
+        self.registrations.append(registration)
+        if self.on_read is None:
+            return id_, dict(registration.inputs)
+        try:
+            step = self.on_read(registration, id_)
+        except Exception as error:
+            self.errors.append(error)
+            return "", {}
+        return step.id, {k: v for k, v in step.outputs.items() if v != UNKNOWN}
+
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        # Only MockMonitor.ReadResource (opts.id) still comes this way; RegisterResource goes to _Monitor.
+        # Nothing comes this way any more: _Monitor takes RegisterResource and ReadResource itself.
         custom = True if args.custom is None else bool(args.custom)
         return self.register(Registration(args.typ, args.name, dict(args.inputs), custom=custom))
 
@@ -368,6 +382,27 @@ class _Monitor(MockMonitor):
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, id_, state)  # type: ignore[arg-type]
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_ or "", object=properties)
 
+    def ReadResource(self, request: resource_pb2.ReadResourceRequest) -> Any:  # noqa: N802 - gRPC name
+        """``Resource.get(name, id)``: the engine's ReadStep (no Check, no Create): the provider's Read gets the
+        ID, and the properties the program passed (for a dynamic resource: the pickled provider) as both
+        ``properties`` and ``inputs`` (step.go: "we've been passing that as 'state' to providers since
+        forever")."""
+        urn = self.make_urn(request.parent, request.type, request.name)
+        _ensure_event_loop()  # type: ignore[no-untyped-call]
+        parent = request.parent if request.parent and urn_qualified_type(request.parent) != ROOT_STACK_TYPE else ""
+        registration = Registration(
+            request.type,
+            request.name,
+            rpc.deserialize_properties(request.properties),
+            urn=urn,
+            parent=parent,
+            dependencies=tuple(sorted(set(request.dependencies))),
+        )
+        id_, state = self.recorder.read(registration, request.id)
+        properties = _sync_await(rpc.serialize_properties(state, {}))
+        self.resources[urn] = MockMonitor.ResourceRegistration(urn, id_, state)  # type: ignore[arg-type]
+        return resource_pb2.ReadResourceResponse(urn=urn, id=id_, properties=properties)
+
 
 def run_program(
     program: Callable[[], Any],
@@ -380,6 +415,7 @@ def run_program(
     on_register: Callable[[Registration], Step] | None = None,
     on_component: Callable[[Registration], None] | None = None,
     sequential: bool = False,
+    on_read: Callable[[Registration, str], Step] | None = None,
 ) -> list[Registration]:
     """Run a Pulumi program under mocks and return what it registered, in order.
 
@@ -388,7 +424,7 @@ def run_program(
     the program issues them. (The loop itself is the thread's usual one: tests build Outputs outside the
     program, and an Output belongs to the loop it was made on.)
     """
-    recorder = _Recorder(preview, on_register, on_component)
+    recorder = _Recorder(preview, on_register, on_component, on_read)
     loop: asyncio.AbstractEventLoop = _ensure_event_loop()  # type: ignore[no-untyped-call]
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="harness-register") if sequential else None
     # There is no public getter, and the loop's own executor must be put back after the run.
@@ -488,6 +524,7 @@ class ResourceState:
     dependencies: list[str] = field(default_factory=list)  # URNs, for the order of deletions
     init_errors: list[str] = field(default_factory=list)  # set by a partial failure (the engine's InitErrors)
     pending_delete: bool = False  # the engine's `Delete: true`: a replaced original awaiting deletion
+    external: bool = False  # read with `Resource.get` (ReadResource): never updated nor deleted by the engine
 
 
 @dataclass
@@ -868,6 +905,7 @@ class Engine:
         preview: bool,
         on_register: Callable[[Registration], Step] | None = None,
         on_component: Callable[[Registration], None] | None = None,
+        on_read: Callable[[Registration, str], Step] | None = None,
     ) -> list[Registration]:
         return run_program(
             program,
@@ -879,6 +917,7 @@ class Engine:
             on_register=on_register,
             on_component=on_component,
             sequential=not self.parallel,
+            on_read=on_read,
         )
 
     def preview(self, program: Callable[[], Any]) -> Plan:
@@ -912,14 +951,25 @@ class Engine:
         run = _Run(self, preview=preview)
 
         def on_register(registration: Registration) -> Step:
-            if not registration.urn:  # a read (opts.id) comes through MockMonitor.ReadResource, without a URN
-                registration = replace(registration, urn=self._urn(registration.type, registration.name))
             try:
                 old = run.claim(registration)
                 with self._step_slot():
                     if run.failure is not None:  # failed while this one waited for its turn
                         raise DeploymentError(f"{registration.urn}: not stepped, the deployment failed earlier")
                     step = self._step(run, registration, old)
+            except BaseException as error:
+                run.fail(error)
+                raise
+            run.record(step)
+            return step
+
+        def on_read(registration: Registration, id_: str) -> Step:
+            try:
+                old = run.claim(registration)
+                with self._step_slot():
+                    if run.failure is not None:
+                        raise DeploymentError(f"{registration.urn}: not stepped, the deployment failed earlier")
+                    step = self._read_step(run, registration, id_, old)
             except BaseException as error:
                 run.fail(error)
                 raise
@@ -934,7 +984,9 @@ class Engine:
             return plan
 
         try:
-            self.registrations(program, preview=preview, on_register=on_register, on_component=run.component)
+            self.registrations(
+                program, preview=preview, on_register=on_register, on_component=run.component, on_read=on_read
+            )
         except BaseException as error:
             self.last_plan = steps_so_far()
             if not preview:
@@ -1030,6 +1082,43 @@ class Engine:
         outputs = from_struct(updated.properties)
         self._adopt(run, old, reg, urn, checked, outputs, secret_inputs, [])
         return step("update", outputs, old.id)
+
+    def _read_step(self, run: _Run, reg: Registration, id_: str, old: ResourceState | None) -> Step:
+        """``ReadStep.Apply``: Read with the ID and the program's properties as both state and inputs; runs in
+        preview too. No outputs (an empty ID back) is "resource '<id>' does not exist". The entry is external:
+        the engine never updates or deletes it; a read taking over a managed entry pends that one's deletion."""
+        props = reveal(reg.inputs)
+        read = self._rpc(
+            "Read",
+            reg.name,
+            provider_pb2.ReadRequest(
+                id=id_, urn=reg.urn, properties=to_struct(props), inputs=to_struct(props), name=reg.name, type=reg.type
+            ),
+        )
+        if not read.id:
+            raise DeploymentError(f"resource '{id_}' does not exist")
+        outputs = from_struct(read.properties)
+        state = ResourceState(
+            reg.type,
+            reg.name,
+            reg.urn,
+            read.id,
+            props,
+            reveal(outputs),
+            self._secret_outputs(outputs, {k for k, v in reg.inputs.items() if contains_secret(v)}),
+            parent=reg.parent,
+            dependencies=list(reg.dependencies),
+            external=True,
+        )
+        if old is not None and not old.external:
+            with run.lock:  # NewReadReplacementStep: the managed original is deleted at the end
+                old.pending_delete = True
+                run.replaced.add(id(old))
+        elif old is not None:
+            with run.lock:
+                run.deleted.add(id(old))  # superseded by this read's entry (no provider call)
+        run.touch(state)
+        return Step(reg.name, "read", outputs, id=read.id, urn=reg.urn, type=reg.type)
 
     def _check(self, reg: Registration, urn: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         check = self._rpc(
@@ -1134,6 +1223,8 @@ class Engine:
         return record(created.id, from_struct(created.properties), [])
 
     def _delete(self, state: ResourceState) -> None:
+        if state.external:
+            return  # DeleteStep: an external resource (read with `get`) is only dropped from the state
         self._rpc(
             "Delete",
             state.name,
@@ -1254,5 +1345,6 @@ class Engine:
                 "secret_outputs": sorted(s.secret_outputs),
                 "init_errors": s.init_errors,
                 "pending_delete": s.pending_delete,
+                "external": s.external,
             }
         return json.dumps(exported, sort_keys=True)
