@@ -82,6 +82,7 @@ def preview_digest(engine: Engine, program: Callable[[], Any]) -> dict[str, Any]
         preview: bool,
         on_register: Callable[[Registration], Any] | None = None,
         on_component: Callable[[Registration], None] | None = None,
+        **passed_on: Any,  # e.g. on_read: what else the engine hands its program run
     ) -> list[Registration]:
         def register(registration: Registration) -> Any:
             registrations[registration.urn] = registration
@@ -93,7 +94,7 @@ def preview_digest(engine: Engine, program: Callable[[], Any]) -> dict[str, Any]
             if on_component is not None:
                 on_component(registration)
 
-        return original(program, preview=preview, on_register=register, on_component=component)
+        return original(program, preview=preview, on_register=register, on_component=component, **passed_on)
 
     before = len(engine.provider_output)
     engine.registrations = recording  # type: ignore[method-assign]
