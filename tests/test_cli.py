@@ -70,7 +70,8 @@ def test_a_settings_file_is_validated_and_loaded(tmp_path):
     result = cli("emulator", "--settings", str(bad))
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        'twilio-dialing emulator: emulator setting bulk_max_entries must be a non-negative integer, got "abc"'
+        f"twilio-dialing emulator: emulator settings file {bad}: "
+        'emulator setting bulk_max_entries must be a non-negative integer, got "abc"'
     ]
     missing = cli("emulator", "--settings", str(tmp_path / "nope.json"))
     assert missing.returncode == 2

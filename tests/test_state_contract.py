@@ -406,7 +406,9 @@ def test_refresh_keeps_the_recorded_resources_and_their_restore_points(recorded)
     engine, backend = recorded.engine, recorded.emulator.backend
     plan = engine.refresh()
     assert set(plan.kinds().values()) <= {"same", "refresh"}, plan.kinds()
-    assert engine.calls_of("Read") == recorded.names  # every Read unpickled the recorded __provider
+    # every Read unpickled the recorded __provider; the state records no dependencies between the
+    # resources, so the harness runs their steps concurrently and the order of the calls varies
+    assert sorted(engine.calls_of("Read")) == sorted(recorded.names)
     for r in recorded.fixture["resources"]:
         assert engine.state[r["name"]].id == r["id"]
         assert engine.state[r["name"]].outputs["__provider"] == r["outputs"]["__provider"]

@@ -8,6 +8,7 @@ nothing the emulator does here is an accident. Change them per test with ``Emula
 
 from __future__ import annotations
 
+import functools
 import json
 import types
 import typing
@@ -111,7 +112,10 @@ class EmulatorSettings:
                 f"emulator settings file {path} must hold a JSON object of setting name to value, "
                 f"got {type(document).__name__}"
             )
-        return cls.from_dict(document)
+        try:
+            return cls.from_dict(document)
+        except ValueError as error:
+            raise ValueError(f"emulator settings file {path}: {error}") from None
 
     def to_dict(self) -> dict[str, Any]:
         """Every setting as JSON-ready values (tuples become lists); ``from_dict`` reads it back."""
@@ -138,6 +142,7 @@ class EmulatorSettings:
             setattr(self, f.name, getattr(other, f.name))
 
 
+@functools.cache
 def _field_types() -> dict[str, Any]:
     return typing.get_type_hints(EmulatorSettings)
 
