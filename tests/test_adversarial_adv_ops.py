@@ -47,7 +47,6 @@ def subaccounts(emulator: Emulator) -> list[Any]:
 
 
 # ------------------------------------------------------------------------------------------------ probe
-@FINDING
 def test_probe_closes_the_subaccount_when_its_first_reads_get_no_answer() -> None:
     """The user runs the probe; the connection drops on every read of the new subaccount's /v1/Settings
     (a flaky proxy, a network cut right after the create). Happened: TwilioConnectionError escaped
@@ -63,7 +62,6 @@ def test_probe_closes_the_subaccount_when_its_first_reads_get_no_answer() -> Non
     assert report.subaccount_closed
 
 
-@FINDING
 def test_probe_never_acts_on_an_account_the_create_answer_names_but_it_did_not_create() -> None:
     """The user runs the probe; the create's answer names another account (an existing tenant: a SID
     mix-up in a proxy or cache, a replayed answer). Happened: the probe wrote to that tenant's country
@@ -85,7 +83,6 @@ def test_probe_never_acts_on_an_account_the_create_answer_names_but_it_did_not_c
     assert report.aborted is not None
 
 
-@FINDING
 def test_probe_does_not_report_own_reads_when_own_and_parent_flags_are_equal() -> None:
     """The user probes a main account with low-risk on everywhere (all-off countries of the new subaccount
     all read low-risk-only on the parent), on a Twilio whose inheriting subaccounts read the parent's
