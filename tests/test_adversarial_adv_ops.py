@@ -108,7 +108,6 @@ def _report(capsys: pytest.CaptureFixture[str], tmp_path: Path, digest: dict[str
     return code, json.loads(capsys.readouterr().out)
 
 
-@FINDING
 def test_preview_report_flags_an_update_whose_inputs_hold_an_unknown(twilio_emulator, stack, capsys, tmp_path):
     """The user previews a DialingPermissions update turning toll-fraud on in GB, while another country's
     flags (or the default's toll-fraud flag) come from an Output known only at apply. Happened: the report
@@ -133,7 +132,6 @@ def test_preview_report_flags_an_update_whose_inputs_hold_an_unknown(twilio_emul
     assert code == 3, document
 
 
-@FINDING
 def test_preview_report_flags_a_permissions_create_whose_inputs_hold_an_unknown(capsys, tmp_path):
     """The user previews a new DialingPermissions turning toll-fraud on in GB, with FR's flags from an
     Output. Happened: "default or countries are secret or known only at apply time", no change listed, no
@@ -163,7 +161,6 @@ def test_preview_report_flags_a_permissions_create_whose_inputs_hold_an_unknown(
     assert ("GB", TOLLFRAUD) in {(r["item"], r["setting"]) for r in document["risk_raising"]}
 
 
-@FINDING
 def test_preview_report_refuses_a_malformed_steps_list_with_a_clear_error(capsys, tmp_path):
     """The user feeds preview-report a document whose "steps" is not a list (an edited or truncated file).
     Happened: an uncaught TypeError traceback. Should: exit 2 naming "steps"."""

@@ -105,6 +105,47 @@ def _has_hidden(value: Any) -> bool:
     return False
 
 
+_RISK_LABELS = {
+    "high_risk_tollfraud_numbers_enabled": "toll-fraud ranges",
+    "high_risk_special_numbers_enabled": "high-risk special services",
+}
+_LEAVE = "unchanged"  # dialing_permissions.UNCHANGED: a flag left as Twilio has it
+
+
+def _known_part(news: Mapping[str, Any], olds: Mapping[str, Any]) -> tuple[dict[str, Any], list[Change]]:
+    """A ``DialingPermissions``' inputs with every value known only at apply (or secret) in ``default`` or
+    ``countries`` replaced by what leaves Twilio as it is, and, for each high-risk flag among them, a change
+    that may turn the range on: an unknown must never hide a risk (nor the known changes next to it)."""
+    hidden: list[tuple[str, str]] = []
+
+    def known(flags: Any, item: str) -> dict[str, Any]:
+        if _has_hidden(flags) and not isinstance(flags, Mapping):
+            hidden.extend((item, f) for f in FLAG_NAMES)
+            return {f: _LEAVE for f in FLAG_NAMES}
+        values = dict(flags or {})
+        for flag, value in values.items():
+            if _has_hidden(value):
+                hidden.append((item, flag))
+                values[flag] = _LEAVE
+        return values
+
+    result = dict(news)
+    result["default"] = known(news.get("default"), EVERY_OTHER)
+    countries = news.get("countries")
+    if _has_hidden(countries) and not isinstance(countries, Mapping):
+        hidden.extend(("countries (known at apply)", f) for f in FLAG_NAMES)
+        kept = olds.get("countries")
+        result["countries"] = dict(kept) if isinstance(kept, Mapping) and not _has_hidden(kept) else {}
+    else:
+        result["countries"] = {iso: known(flags, str(iso)) for iso, flags in (countries or {}).items()}
+    risks = [
+        Change(item, flag, None, None, f"{_RISK_LABELS[flag]} may turn on (value known only at apply)")
+        for item, flag in hidden
+        if flag in _RISK_LABELS
+    ]
+    return result, risks
+
+
 def _risk(setting: str, before: Value, after: Value, kind: str) -> str:
     if after is not True or before is True:
         return ""
@@ -242,9 +283,11 @@ def _permissions_create(inputs: Mapping[str, Any], report: ResourceReport, conte
         report.notes.extend(["per-country changes as the preview read the live table", *notes])
         return
     report.notes.append("reads the live table at apply time; what the inputs ask for:")
+    unknown_risks: list[Change] = []
     if _has_hidden(default) or _has_hidden(countries):
         report.notes.append("default or countries are secret or known only at apply time")
-        return
+        known, unknown_risks = _known_part(inputs, {})
+        default, countries = known["default"], known["countries"]
     changes = [
         Change(EVERY_OTHER, flag, None, bool(value), _risk(flag, None, bool(value), "DialingPermissions"))
         for flag, value in (default or {}).items()
@@ -256,15 +299,19 @@ def _permissions_create(inputs: Mapping[str, Any], report: ResourceReport, conte
             for flag, value in flags.items()
             if value != "unchanged" and flag in FLAG_NAMES
         ]
-    report.changes = sorted(changes, key=lambda c: not c.risk)
+    report.changes = sorted(changes + unknown_risks, key=lambda c: not c.risk)
 
 
 def _update(provider: SettingsProvider, kind: str, step: Step, report: ResourceReport, *, drift: bool) -> None:
     olds = step.old.outputs if step.old else {}
     news = step.new.outputs if drift and step.new else (step.new.inputs if step.new else {})
+    unknown_risks: list[Change] = []
     if drift:
         before, after = provider._kept_values(olds), provider._kept_values(news)
     else:
+        if kind == "DialingPermissions" and _has_hidden({k: news.get(k) for k in ("default", "countries")}):
+            report.notes.append("some inputs are secret or known only at apply time: their effect shows at apply")
+            news, unknown_risks = _known_part(news, olds)
         if _has_hidden({k: v for k, v in news.items() if k != "account_sid"}):
             report.notes.append("some inputs are secret or known only at apply time: the effect shows at apply")
             return
@@ -280,6 +327,7 @@ def _update(provider: SettingsProvider, kind: str, step: Step, report: ResourceR
             for c in country_changes(before, after)
             for f in c.flags
         ]
+        report.changes += unknown_risks
         report.changes.sort(key=lambda c: not c.risk)
     else:
         report.changes = [
