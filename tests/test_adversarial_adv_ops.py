@@ -25,7 +25,6 @@ from pulumi_twilio_dialing.emulator import Emulator, Fault
 from test_preview_report import permissions
 
 pytestmark = pytest.mark.timeout(120)
-FINDING = pytest.mark.xfail(strict=True, reason="adversarial finding, not fixed yet")
 
 FAST_RETRIES = {"twilio-dialing:retryBaseDelay": "0.01", "twilio-dialing:retryTimeout": "1"}
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # Pulumi's placeholder for a value known only at apply
@@ -181,7 +180,6 @@ def _export(views: list[AccountView]) -> str:
     return render_program([main_view, *views], exported_at=datetime(2026, 1, 1, tzinfo=UTC))
 
 
-@FINDING
 def test_export_of_a_friendly_name_with_a_nul_is_still_a_python_program() -> None:
     """The user exports a subaccount whose friendly name holds a control character (NUL; anyone can name a
     subaccount). Happened: the name went verbatim into a comment and the written __main__.py cannot even be
@@ -189,7 +187,6 @@ def test_export_of_a_friendly_name_with_a_nul_is_still_a_python_program() -> Non
     ast.parse(_export([_view(1, "tenant\x00x")]))
 
 
-@FINDING
 def test_export_resource_names_are_unique_whatever_the_subaccount_order() -> None:
     """The user exports `--subaccount A --subaccount B --subaccount C` where B and C are both named "foo"
     and A is named "foo-<last 8 of C's SID>". Happened: A and C both got the resource name
