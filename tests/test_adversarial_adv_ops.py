@@ -202,7 +202,6 @@ def test_export_resource_names_are_unique_whatever_the_subaccount_order() -> Non
     assert len(names) == len(set(names)), names
 
 
-@pytest.mark.xfail(strict=True, reason="adversarial finding, not fixed yet")
 @pytest.mark.parametrize("status", [500, 502, 504])
 def test_probe_closes_a_subaccount_whose_create_was_answered_with_a_server_error(status: int) -> None:
     """The user runs the probe; Twilio creates the subaccount but its answer is a 5xx (a gateway timeout

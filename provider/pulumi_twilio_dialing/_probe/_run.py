@@ -248,7 +248,9 @@ class Probe:
         except TwilioConnectionError as error:
             raise _AbortError(f"creating the throwaway subaccount got no answer: {error}") from None
         except TwilioApiError as error:
-            self.create_uncertain = False  # refused: Twilio did not process it
+            # A 4xx (429 included) is a refusal: Twilio did not process it. A 5xx says nothing of the kind (a
+            # gateway timing out after the account was made): look for it by name, as for a lost answer.
+            self.create_uncertain = error.status >= 500
             raise _AbortError(f"could not create the throwaway subaccount: {_error(error)}") from None
         if not self._is_ours(account):
             # Not the subaccount asked for (a SID mix-up, a replayed answer): acting on it could write to,
