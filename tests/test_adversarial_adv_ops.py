@@ -226,7 +226,6 @@ def test_probe_closes_a_subaccount_whose_create_was_answered_with_a_server_error
     assert report.subaccount_sid == sub.sid and report.subaccount_closed
 
 
-@pytest.mark.xfail(strict=True, reason="adversarial finding, not fixed yet")
 def test_insights_never_counts_an_alert_of_another_account(twilio_emulator, monkeypatch, capsys):
     """The user runs `insights --subaccounts` on a Twilio whose main-account /v1/Alerts also lists its
     subaccounts' alerts (each alert names its account_sid; the emulator lists the caller's own only, Twilio
