@@ -259,7 +259,6 @@ def test_insights_never_counts_an_alert_of_another_account(twilio_emulator, monk
     assert by_sid[main_sid]["change"] is None
 
 
-@pytest.mark.xfail(strict=True, reason="adversarial finding, not fixed yet")
 def test_preview_report_markdown_cannot_be_hidden_by_a_resource_or_tenant_name(capsys, tmp_path):
     """A pull request adds two toll-fraud countries; one resource is named "gb\\n<!--" (Pulumi allows any
     text in a resource name since 3.92) or its tenant "acme\\n<!--". Happened: the name went verbatim into
@@ -289,4 +288,5 @@ def test_preview_report_markdown_cannot_be_hidden_by_a_resource_or_tenant_name(c
     assert main(["preview-report", str(path)]) == 0
     markdown = capsys.readouterr().out
     assert "other-gb" in markdown
-    assert not [line for line in markdown.splitlines() if line.lstrip().startswith("<")], markdown
+    assert not [line for line in markdown.splitlines() if line.lstrip().startswith("<!--")], markdown
+    assert "<!--" not in markdown.replace("`gb <!--`", "")  # inside a one-line code span it is text

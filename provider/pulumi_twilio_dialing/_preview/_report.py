@@ -497,18 +497,34 @@ _COLUMNS = {
 }
 
 
+def _one_line(text: str) -> str:
+    """A name (anyone's text: Pulumi allows any resource name) on one line: a line of its own starting with
+    ``<!--`` or ``#`` would open an HTML comment or a heading and hide or forge what follows in the comment."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+
+
+def _text_md(text: str) -> str:
+    """A name in running Markdown text: one line, never read as HTML."""
+    return _one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _code_md(text: str) -> str:
+    """A name in a code span: one line, and no backtick to end the span early."""
+    return _one_line(text).replace("`", "'")
+
+
 def _who(report: ResourceReport) -> str:
-    tenant = f"tenant **{report.tenant}**, " if report.tenant else ""
+    tenant = f"tenant **{_text_md(report.tenant)}**, " if report.tenant else ""
     return f"{tenant}{_account_text(report.account)}"
 
 
 def _account_text(account: str) -> str:
-    return f"account `{account}`" if account.startswith("AC") else account
+    return f"account `{_code_md(account)}`" if account.startswith("AC") else _text_md(account)
 
 
 def _arrow(change: Change) -> str:
     # "?": not known before apply (a table or setting read from Twilio then)
-    return f"{_text(change.before, unknown='?')} → {_text(change.after, unknown='?')}"
+    return f"{_text_md(_text(change.before, unknown='?'))} → {_text_md(_text(change.after, unknown='?'))}"
 
 
 def render_markdown(report: Report) -> str:
@@ -524,12 +540,12 @@ def render_markdown(report: Report) -> str:
         for (key, risk, setting), changes in grouped.items():
             resource = owners[key]
             if len(changes) == 1:
-                what = f"{changes[0].item} `{setting}` {_arrow(changes[0])}"
+                what = f"{_text_md(changes[0].item)} `{setting}` {_arrow(changes[0])}"
             else:
-                what = f"`{setting}` on in {len(changes)}: {', '.join(c.item for c in changes)}"
+                what = f"`{setting}` on in {len(changes)}: {', '.join(_text_md(c.item) for c in changes)}"
             lines.append(
                 f"- {MARK} **{risk}**: {resource.stack} · {_who(resource)} · {what} "
-                f"({resource.kind} `{resource.name}`, {resource.op})"
+                f"({resource.kind} `{_code_md(resource.name)}`, {resource.op})"
             )
         lines.append("")
     else:
@@ -543,9 +559,9 @@ def render_markdown(report: Report) -> str:
     for resource in report.resources:
         stacks.setdefault(resource.stack, {}).setdefault((resource.tenant, resource.account), []).append(resource)
     for stack, accounts in stacks.items():
-        lines += [f"### Stack `{stack}`", ""]
+        lines += [f"### Stack `{_code_md(stack)}`", ""]
         for (tenant, account), resources in accounts.items():
-            title = f"Tenant {tenant}: {_account_text(account)}" if tenant else _account_text(account)
+            title = f"Tenant {_text_md(tenant)}: {_account_text(account)}" if tenant else _account_text(account)
             title = title[0].upper() + title[1:]
             lines += [f"#### {title}", ""]
             for resource in resources:
@@ -561,7 +577,7 @@ def render_markdown(report: Report) -> str:
 
 def _resource_markdown(resource: ResourceReport) -> list[str]:
     items = sorted({c.item for c in resource.changes})
-    head = f"**{resource.kind} `{resource.name}`** ({resource.op})"
+    head = f"**{resource.kind} `{_code_md(resource.name)}`** ({resource.op})"
     if resource.kind in ("DialingPermissions", "DialingPermissionCountry") and resource.changes:
         head += f": {len(items)} {'country' if len(items) == 1 else 'countries'}"
     lines = [head, ""]
@@ -581,11 +597,11 @@ def _resource_markdown(resource: ResourceReport) -> list[str]:
                 (f"**{_arrow(cells[f])}**" if cells[f].risk else _arrow(cells[f])) if f in cells else ""
                 for f in _COLUMNS
             ]
-            lines.append(f"| {item}{mark} | " + " | ".join(shown) + " |")
+            lines.append(f"| {_text_md(item).replace('|', '/')}{mark} | " + " | ".join(shown) + " |")
         lines.append("")
     for change in other:
         mark = f"{MARK} " if change.risk else ""
-        lines.append(f"- {mark}{change.item} `{change.setting}`: {_arrow(change)}")
+        lines.append(f"- {mark}{_text_md(change.item)} `{change.setting}`: {_arrow(change)}")
     if other:
         lines.append("")
     return lines
