@@ -290,3 +290,14 @@ def test_preview_report_markdown_cannot_be_hidden_by_a_resource_or_tenant_name(c
     assert "other-gb" in markdown
     assert not [line for line in markdown.splitlines() if line.lstrip().startswith("<!--")], markdown
     assert "<!--" not in markdown.replace("`gb <!--`", "")  # inside a one-line code span it is text
+
+
+@pytest.mark.xfail(strict=True, reason="adversarial finding, not fixed yet")
+def test_preview_report_refuses_a_deeply_nested_document_with_a_clear_error(capsys, tmp_path):
+    """The user feeds preview-report a document nested 100,000 levels deep (garbage, or a hostile file in
+    CI). Happened: a RecursionError traceback. Should: exit 2 with a one-line reason."""
+    path = tmp_path / "preview.json"
+    path.write_text('{"steps": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    code = main(["preview-report", str(path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and "nested" in err
