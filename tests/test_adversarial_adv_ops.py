@@ -292,7 +292,6 @@ def test_preview_report_markdown_cannot_be_hidden_by_a_resource_or_tenant_name(c
     assert "<!--" not in markdown.replace("`gb <!--`", "")  # inside a one-line code span it is text
 
 
-@pytest.mark.xfail(strict=True, reason="adversarial finding, not fixed yet")
 def test_preview_report_refuses_a_deeply_nested_document_with_a_clear_error(capsys, tmp_path):
     """The user feeds preview-report a document nested 100,000 levels deep (garbage, or a hostile file in
     CI). Happened: a RecursionError traceback. Should: exit 2 with a one-line reason."""
@@ -301,3 +300,19 @@ def test_preview_report_refuses_a_deeply_nested_document_with_a_clear_error(caps
     code = main(["preview-report", str(path)])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err and "nested" in err
+
+    # Parseable, but inputs nested 600 deep: named for that resource, not a crash.
+    kind = "pulumi-python:dynamic/twilio-dialing:DialingPermissions"
+    urn = f"urn:pulumi:dev::p::{kind}::dp"
+    nested: Any = "x"
+    for _ in range(600):
+        nested = {"a": nested}
+    step = {
+        "op": "update",
+        "urn": urn,
+        "newState": {"type": kind, "inputs": {"default": nested}},
+        "oldState": {"type": kind},
+    }
+    path.write_text(json.dumps({"steps": [step], "changeSummary": {}}))
+    assert main(["preview-report", str(path)]) == 0
+    assert "could not compute the effect" in capsys.readouterr().out

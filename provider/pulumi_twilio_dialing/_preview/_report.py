@@ -474,7 +474,7 @@ def build_report(digest: Digest) -> Report:
             op = "replace"
         try:
             report = _step_report(step, op, context)
-        except (AttributeError, KeyError, TypeError, ValueError) as error:
+        except (AttributeError, KeyError, TypeError, ValueError, RecursionError) as error:
             # A state this version does not understand (written by another version, or edited): say so for
             # this resource and go on with the others. The error's type only: its text may quote a value.
             report = ResourceReport(urn_stack(step.urn), "unknown", "", step.name, step.type.removeprefix(PREFIX), op)
