@@ -316,3 +316,34 @@ def test_preview_report_refuses_a_deeply_nested_document_with_a_clear_error(caps
     path.write_text(json.dumps({"steps": [step], "changeSummary": {}}))
     assert main(["preview-report", str(path)]) == 0
     assert "could not compute the effect" in capsys.readouterr().out
+
+
+@pytest.mark.xfail(strict=True, reason="adversarial finding, not fixed yet")
+def test_probe_cli_closes_the_subaccount_when_its_terminal_hangs_up(tmp_path):
+    """The user runs `twilio-dialing probe` over SSH and the connection drops (or closes the terminal):
+    the process gets SIGHUP. Happened: SIGHUP's default action killed it at once, leaving the throwaway
+    subaccount open (only Ctrl-C and SIGTERM were handled). Should: the same clean-up as SIGTERM."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    with Emulator() as emulator:
+        emulator.backend.faults.add(Fault("latency", fraction=1.0, seconds=0.2))  # time to hang up mid-probe
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO")}
+        env.update(
+            TWILIO_ACCOUNT_SID=emulator.main_account.sid,
+            TWILIO_AUTH_TOKEN=emulator.main_account.auth_token,
+            TWILIO_DIALING_API_URL=emulator.url,
+        )
+        command = [sys.executable, "-m", "pulumi_twilio_dialing._cli", "probe"]
+        command += ["--i-understand-this-writes-to-a-real-account", "-o", str(tmp_path / "settings.json")]
+        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert process.stderr is not None
+        for line in process.stderr:
+            if "new_subaccount_inheritance" in line:  # the subaccount exists now
+                break
+        process.send_signal(signal.SIGHUP)
+        process.communicate(timeout=60)
+        (sub,) = subaccounts(emulator)
+        assert sub.status == "closed"
