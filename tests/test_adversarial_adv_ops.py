@@ -318,7 +318,6 @@ def test_preview_report_refuses_a_deeply_nested_document_with_a_clear_error(caps
     assert "could not compute the effect" in capsys.readouterr().out
 
 
-@pytest.mark.xfail(strict=True, reason="adversarial finding, not fixed yet")
 def test_probe_cli_closes_the_subaccount_when_its_terminal_hangs_up(tmp_path):
     """The user runs `twilio-dialing probe` over SSH and the connection drops (or closes the terminal):
     the process gets SIGHUP. Happened: SIGHUP's default action killed it at once, leaving the throwaway
