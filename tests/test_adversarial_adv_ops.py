@@ -348,7 +348,6 @@ def test_probe_cli_closes_the_subaccount_when_its_terminal_hangs_up(tmp_path):
         assert sub.status == "closed"
 
 
-@pytest.mark.xfail(strict=True, reason="adversarial finding, not fixed yet")
 @pytest.mark.parametrize("abbreviation", ["--i", "--i-understand"])
 def test_probe_confirmation_flag_cannot_be_abbreviated(monkeypatch, twilio_emulator, tmp_path, capsys, abbreviation):
     """The user types `twilio-dialing probe --i` (or pastes a truncated command). Happened: argparse took the

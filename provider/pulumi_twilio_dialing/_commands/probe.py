@@ -28,6 +28,8 @@ def register(commands: Any) -> None:
             "writes what it measured as an emulator settings file. The main account gets one write: its "
             "/v1/Settings value, written back unchanged."
         ),
+        # The confirmation must be typed whole: argparse would otherwise take "--i" for it.
+        allow_abbrev=False,
     )
     parser.add_argument(
         CONFIRM_FLAG,
