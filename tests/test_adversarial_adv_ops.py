@@ -363,3 +363,20 @@ def test_probe_confirmation_flag_cannot_be_abbreviated(monkeypatch, twilio_emula
     assert stopped.value.code == 2
     assert twilio_emulator.backend.request_log() == []
     assert subaccounts(twilio_emulator) == []
+
+
+@pytest.mark.xfail(strict=True, reason="adversarial finding, not fixed yet")
+def test_probe_says_a_subaccount_may_be_left_when_a_lost_create_is_not_found_by_name(monkeypatch) -> None:
+    """The probe's create answer is lost (connection dropped after Twilio made it) and the look-up by its
+    unique name does not list it yet (a listing that lags a create). Happened: the report said "No throwaway
+    subaccount was created." with no clean-up problem listed, while the subaccount was open.
+    Should: a clean-up problem naming the friendly name to look for in the Console."""
+    with Emulator() as emulator:
+        backend = emulator.backend
+        emulator.backend.faults.add(Fault("drop", count=1, method="POST", path_prefix="/2010-04-01/Accounts.json"))
+        monkeypatch.setattr(backend, "list_accounts", lambda principal, friendly_name, status: [])
+        report = probe(emulator)
+        (sub,) = subaccounts(emulator)
+        assert sub.status == "active"  # the premise: made, and not found
+    assert any(report.subaccount_name in problem for problem in report.cleanup_problems), report.cleanup_problems
+    assert "No throwaway subaccount was created" not in report.render(None)
