@@ -365,7 +365,6 @@ def test_probe_confirmation_flag_cannot_be_abbreviated(monkeypatch, twilio_emula
     assert subaccounts(twilio_emulator) == []
 
 
-@pytest.mark.xfail(strict=True, reason="adversarial finding, not fixed yet")
 def test_probe_says_a_subaccount_may_be_left_when_a_lost_create_is_not_found_by_name(monkeypatch) -> None:
     """The probe's create answer is lost (connection dropped after Twilio made it) and the look-up by its
     unique name does not list it yet (a listing that lags a create). Happened: the report said "No throwaway

@@ -612,6 +612,11 @@ class Probe:
             sids = [a.sid for a in found if self._is_ours(a)]
             if sids:
                 self.report.subaccount_sid = sids[0]
+            else:  # not made, or not listed yet: the user is the only one who can look again later
+                problems.append(
+                    f"the create got no usable answer and no active subaccount named {self.name!r} is listed (yet): "
+                    "if one shows in the Console, close it"
+                )
         for sid in sids:
             try:
                 closed = self._ask(lambda: self.main.update_account(sid, status="closed"))  # noqa: B023 - now
