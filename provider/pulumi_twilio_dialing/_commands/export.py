@@ -140,13 +140,18 @@ def _name(view: AccountView, used: set[str]) -> str:
         stem = re.sub(r"[^a-z0-9]+", "-", view.friendly_name.lower()).strip("-")[:40] or "subaccount"
         if stem == "main" or stem in used:
             stem = f"{stem}-{view.sid[-8:].lower()}"
+        # Another subaccount's friendly name may be exactly that suffixed stem (the order is the user's).
+        base, count = stem, 2
+        while stem in used:
+            stem, count = f"{base}-{count}", count + 1
     used.add(stem)
     return stem
 
 
 def _comment(text: str) -> str:
     """Text (a friendly name is anyone's) made safe for a one-line comment."""
-    return " ".join(text.split())[:80]
+    # Control characters too: a NUL makes the file no Python at all.
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())[:80]
 
 
 def _permissions_block(view: AccountView, stem: str) -> list[str]:

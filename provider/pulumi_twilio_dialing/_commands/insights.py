@@ -127,7 +127,9 @@ def insights(reader: Reader, *, since: datetime, subaccounts: bool, output: Outp
     ]
     with output.progress("reading alerts", len(accounts)) as advance:
         alerts = reader.each(
-            accounts, lambda account: _blocked(reader.gateway(account[0]).list_alerts(start_date=since)), advance
+            accounts,
+            lambda account: _blocked(reader.gateway(account[0]).list_alerts(start_date=since), account[0]),
+            advance,
         )
     blocked_anywhere = [a for batch in alerts for a in batch]
     table: tuple[DialingPermissionsCountry, ...] = tuple(reader.main.list_countries()) if blocked_anywhere else ()
@@ -178,8 +180,10 @@ def _table(reader: Reader) -> Callable[[str], tuple[DialingPermissionsCountry, .
     return lambda sid: tuple(reader.gateway(sid).list_countries())
 
 
-def _blocked(alerts: Iterable[AlertRecord]) -> list[AlertRecord]:
-    return [a for a in alerts if a.error_code in BLOCKED_CODES]
+def _blocked(alerts: Iterable[AlertRecord], account_sid: str) -> list[AlertRecord]:
+    """The account's own blocked-call alerts: should a parent's list ever hold its subaccounts' alerts too,
+    they are counted once, for the account that made the call (never suggesting a change to the parent)."""
+    return [a for a in alerts if a.error_code in BLOCKED_CODES and a.account_sid in (account_sid, "")]
 
 
 def _number(text: str) -> str | None:

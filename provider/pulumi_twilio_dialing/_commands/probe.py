@@ -28,6 +28,8 @@ def register(commands: Any) -> None:
             "writes what it measured as an emulator settings file. The main account gets one write: its "
             "/v1/Settings value, written back unchanged."
         ),
+        # The confirmation must be typed whole: argparse would otherwise take "--i" for it.
+        allow_abbrev=False,
     )
     parser.add_argument(
         CONFIRM_FLAG,
@@ -72,8 +74,10 @@ def run(args: argparse.Namespace) -> int:
     def progress(message: str) -> None:
         print(f"probe: {message}", file=sys.stderr, flush=True)
 
-    # A stop from outside (CI timeout, kill) gets the same clean-up as Ctrl-C: the subaccount is closed.
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    # A stop from outside (CI timeout, kill, a closed terminal or dropped SSH session) gets the same clean-up
+    # as Ctrl-C: the subaccount is closed.
+    stops = [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
+    previous = {signum: signal.signal(signum, _interrupt) for signum in stops}
     try:
         # The throwaway subaccount has no configured credentials: a subaccount-credentials setting meant
         # for the user's stacks is none of the probe's business (and must not stop it if malformed).
@@ -84,7 +88,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"twilio-dialing probe: {error}", file=sys.stderr)
         return 2
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     written: Path | None = args.output
     try:
         report.write_settings(args.output)

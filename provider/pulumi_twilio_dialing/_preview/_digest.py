@@ -142,8 +142,13 @@ def parse_digest(text: str) -> Digest:
             f"not JSON ({error.msg} at line {error.lineno}, column {error.colno}); give the output of "
             "`pulumi preview --json` (its stdout only: diagnostics go to stderr)"
         ) from None
+    except RecursionError:
+        raise DigestError("nested too deeply to be a `pulumi preview --json` document") from None
     if not isinstance(raw, Mapping) or not ({"steps", "changeSummary", "diagnostics"} & set(raw) or not raw):
         raise DigestError("not a `pulumi preview --json` document: expected an object with 'steps' and 'changeSummary'")
+    for key in ("steps", "diagnostics"):
+        if raw.get(key) is not None and not isinstance(raw.get(key), list):
+            raise DigestError(f"{key} must be a list, got {type(raw.get(key)).__name__}")
     steps = []
     for index, entry in enumerate(raw.get("steps") or []):
         where = f"steps[{index}]"

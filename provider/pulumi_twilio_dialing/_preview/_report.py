@@ -105,6 +105,47 @@ def _has_hidden(value: Any) -> bool:
     return False
 
 
+_RISK_LABELS = {
+    "high_risk_tollfraud_numbers_enabled": "toll-fraud ranges",
+    "high_risk_special_numbers_enabled": "high-risk special services",
+}
+_LEAVE = "unchanged"  # dialing_permissions.UNCHANGED: a flag left as Twilio has it
+
+
+def _known_part(news: Mapping[str, Any], olds: Mapping[str, Any]) -> tuple[dict[str, Any], list[Change]]:
+    """A ``DialingPermissions``' inputs with every value known only at apply (or secret) in ``default`` or
+    ``countries`` replaced by what leaves Twilio as it is, and, for each high-risk flag among them, a change
+    that may turn the range on: an unknown must never hide a risk (nor the known changes next to it)."""
+    hidden: list[tuple[str, str]] = []
+
+    def known(flags: Any, item: str) -> dict[str, Any]:
+        if _has_hidden(flags) and not isinstance(flags, Mapping):
+            hidden.extend((item, f) for f in FLAG_NAMES)
+            return {f: _LEAVE for f in FLAG_NAMES}
+        values = dict(flags or {})
+        for flag, value in values.items():
+            if _has_hidden(value):
+                hidden.append((item, flag))
+                values[flag] = _LEAVE
+        return values
+
+    result = dict(news)
+    result["default"] = known(news.get("default"), EVERY_OTHER)
+    countries = news.get("countries")
+    if _has_hidden(countries) and not isinstance(countries, Mapping):
+        hidden.extend(("countries (known at apply)", f) for f in FLAG_NAMES)
+        kept = olds.get("countries")
+        result["countries"] = dict(kept) if isinstance(kept, Mapping) and not _has_hidden(kept) else {}
+    else:
+        result["countries"] = {iso: known(flags, str(iso)) for iso, flags in (countries or {}).items()}
+    risks = [
+        Change(item, flag, None, None, f"{_RISK_LABELS[flag]} may turn on (value known only at apply)")
+        for item, flag in hidden
+        if flag in _RISK_LABELS
+    ]
+    return result, risks
+
+
 def _risk(setting: str, before: Value, after: Value, kind: str) -> str:
     if after is not True or before is True:
         return ""
@@ -242,9 +283,11 @@ def _permissions_create(inputs: Mapping[str, Any], report: ResourceReport, conte
         report.notes.extend(["per-country changes as the preview read the live table", *notes])
         return
     report.notes.append("reads the live table at apply time; what the inputs ask for:")
+    unknown_risks: list[Change] = []
     if _has_hidden(default) or _has_hidden(countries):
         report.notes.append("default or countries are secret or known only at apply time")
-        return
+        known, unknown_risks = _known_part(inputs, {})
+        default, countries = known["default"], known["countries"]
     changes = [
         Change(EVERY_OTHER, flag, None, bool(value), _risk(flag, None, bool(value), "DialingPermissions"))
         for flag, value in (default or {}).items()
@@ -256,15 +299,19 @@ def _permissions_create(inputs: Mapping[str, Any], report: ResourceReport, conte
             for flag, value in flags.items()
             if value != "unchanged" and flag in FLAG_NAMES
         ]
-    report.changes = sorted(changes, key=lambda c: not c.risk)
+    report.changes = sorted(changes + unknown_risks, key=lambda c: not c.risk)
 
 
 def _update(provider: SettingsProvider, kind: str, step: Step, report: ResourceReport, *, drift: bool) -> None:
     olds = step.old.outputs if step.old else {}
     news = step.new.outputs if drift and step.new else (step.new.inputs if step.new else {})
+    unknown_risks: list[Change] = []
     if drift:
         before, after = provider._kept_values(olds), provider._kept_values(news)
     else:
+        if kind == "DialingPermissions" and _has_hidden({k: news.get(k) for k in ("default", "countries")}):
+            report.notes.append("some inputs are secret or known only at apply time: their effect shows at apply")
+            news, unknown_risks = _known_part(news, olds)
         if _has_hidden({k: v for k, v in news.items() if k != "account_sid"}):
             report.notes.append("some inputs are secret or known only at apply time: the effect shows at apply")
             return
@@ -280,6 +327,7 @@ def _update(provider: SettingsProvider, kind: str, step: Step, report: ResourceR
             for c in country_changes(before, after)
             for f in c.flags
         ]
+        report.changes += unknown_risks
         report.changes.sort(key=lambda c: not c.risk)
     else:
         report.changes = [
@@ -426,7 +474,7 @@ def build_report(digest: Digest) -> Report:
             op = "replace"
         try:
             report = _step_report(step, op, context)
-        except (AttributeError, KeyError, TypeError, ValueError) as error:
+        except (AttributeError, KeyError, TypeError, ValueError, RecursionError) as error:
             # A state this version does not understand (written by another version, or edited): say so for
             # this resource and go on with the others. The error's type only: its text may quote a value.
             report = ResourceReport(urn_stack(step.urn), "unknown", "", step.name, step.type.removeprefix(PREFIX), op)
@@ -449,18 +497,34 @@ _COLUMNS = {
 }
 
 
+def _one_line(text: str) -> str:
+    """A name (anyone's text: Pulumi allows any resource name) on one line: a line of its own starting with
+    ``<!--`` or ``#`` would open an HTML comment or a heading and hide or forge what follows in the comment."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+
+
+def _text_md(text: str) -> str:
+    """A name in running Markdown text: one line, never read as HTML."""
+    return _one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _code_md(text: str) -> str:
+    """A name in a code span: one line, and no backtick to end the span early."""
+    return _one_line(text).replace("`", "'")
+
+
 def _who(report: ResourceReport) -> str:
-    tenant = f"tenant **{report.tenant}**, " if report.tenant else ""
+    tenant = f"tenant **{_text_md(report.tenant)}**, " if report.tenant else ""
     return f"{tenant}{_account_text(report.account)}"
 
 
 def _account_text(account: str) -> str:
-    return f"account `{account}`" if account.startswith("AC") else account
+    return f"account `{_code_md(account)}`" if account.startswith("AC") else _text_md(account)
 
 
 def _arrow(change: Change) -> str:
     # "?": not known before apply (a table or setting read from Twilio then)
-    return f"{_text(change.before, unknown='?')} → {_text(change.after, unknown='?')}"
+    return f"{_text_md(_text(change.before, unknown='?'))} → {_text_md(_text(change.after, unknown='?'))}"
 
 
 def render_markdown(report: Report) -> str:
@@ -476,12 +540,12 @@ def render_markdown(report: Report) -> str:
         for (key, risk, setting), changes in grouped.items():
             resource = owners[key]
             if len(changes) == 1:
-                what = f"{changes[0].item} `{setting}` {_arrow(changes[0])}"
+                what = f"{_text_md(changes[0].item)} `{setting}` {_arrow(changes[0])}"
             else:
-                what = f"`{setting}` on in {len(changes)}: {', '.join(c.item for c in changes)}"
+                what = f"`{setting}` on in {len(changes)}: {', '.join(_text_md(c.item) for c in changes)}"
             lines.append(
                 f"- {MARK} **{risk}**: {resource.stack} · {_who(resource)} · {what} "
-                f"({resource.kind} `{resource.name}`, {resource.op})"
+                f"({resource.kind} `{_code_md(resource.name)}`, {resource.op})"
             )
         lines.append("")
     else:
@@ -495,9 +559,9 @@ def render_markdown(report: Report) -> str:
     for resource in report.resources:
         stacks.setdefault(resource.stack, {}).setdefault((resource.tenant, resource.account), []).append(resource)
     for stack, accounts in stacks.items():
-        lines += [f"### Stack `{stack}`", ""]
+        lines += [f"### Stack `{_code_md(stack)}`", ""]
         for (tenant, account), resources in accounts.items():
-            title = f"Tenant {tenant}: {_account_text(account)}" if tenant else _account_text(account)
+            title = f"Tenant {_text_md(tenant)}: {_account_text(account)}" if tenant else _account_text(account)
             title = title[0].upper() + title[1:]
             lines += [f"#### {title}", ""]
             for resource in resources:
@@ -513,7 +577,7 @@ def render_markdown(report: Report) -> str:
 
 def _resource_markdown(resource: ResourceReport) -> list[str]:
     items = sorted({c.item for c in resource.changes})
-    head = f"**{resource.kind} `{resource.name}`** ({resource.op})"
+    head = f"**{resource.kind} `{_code_md(resource.name)}`** ({resource.op})"
     if resource.kind in ("DialingPermissions", "DialingPermissionCountry") and resource.changes:
         head += f": {len(items)} {'country' if len(items) == 1 else 'countries'}"
     lines = [head, ""]
@@ -533,11 +597,11 @@ def _resource_markdown(resource: ResourceReport) -> list[str]:
                 (f"**{_arrow(cells[f])}**" if cells[f].risk else _arrow(cells[f])) if f in cells else ""
                 for f in _COLUMNS
             ]
-            lines.append(f"| {item}{mark} | " + " | ".join(shown) + " |")
+            lines.append(f"| {_text_md(item).replace('|', '/')}{mark} | " + " | ".join(shown) + " |")
         lines.append("")
     for change in other:
         mark = f"{MARK} " if change.risk else ""
-        lines.append(f"- {mark}{change.item} `{change.setting}`: {_arrow(change)}")
+        lines.append(f"- {mark}{_text_md(change.item)} `{change.setting}`: {_arrow(change)}")
     if other:
         lines.append("")
     return lines

@@ -121,7 +121,9 @@ class ProbeReport:
     def render(self, settings_path: Path | None) -> str:
         """The summary for people: one line per setting with its value, then how and what came back."""
         lines: list[str] = []
-        if self.subaccount_sid is None:
+        if self.subaccount_sid is None and self.cleanup_problems:
+            lines.append("No throwaway subaccount was found; one may exist (see the clean-up problems below).")
+        elif self.subaccount_sid is None:
             lines.append("No throwaway subaccount was created.")
         else:
             state = "closed" if self.subaccount_closed else "NOT closed"

@@ -160,6 +160,7 @@ class Probe:
     # ----------------------------------------------------------------------------------------- run
     def run(self) -> ProbeReport:
         started = self.options.clock()
+        unexpected: Exception | None = None
         try:
             self._measure()
         except _AbortError as stop:
@@ -167,6 +168,13 @@ class Probe:
         except KeyboardInterrupt:
             self.report.interrupted = True
             self.report.aborted = "interrupted (Ctrl-C or SIGTERM)"
+        except TwilioDialingError as error:
+            # A failure no step handled (no answer to the subaccount's first reads, say): stop measuring,
+            # never skip the clean-up.
+            self.report.aborted = f"stopped: {scrub(str(error))}"
+        except Exception as error:  # a bug: the subaccount is still closed, then the error shows
+            self.report.aborted = f"stopped by an unexpected {type(error).__name__}"
+            unexpected = error
         cleaned = False
         while not cleaned:
             try:
@@ -183,6 +191,8 @@ class Probe:
             self._not_measured(setting, why)
         for setting in SETTINGS:
             self._not_measured(setting, self.report.aborted or "the probe stopped before it")
+        if unexpected is not None:
+            raise unexpected
         return self.report
 
     def _measure(self) -> None:
@@ -238,8 +248,17 @@ class Probe:
         except TwilioConnectionError as error:
             raise _AbortError(f"creating the throwaway subaccount got no answer: {error}") from None
         except TwilioApiError as error:
-            self.create_uncertain = False  # refused: Twilio did not process it
+            # A 4xx (429 included) is a refusal: Twilio did not process it. A 5xx says nothing of the kind (a
+            # gateway timing out after the account was made): look for it by name, as for a lost answer.
+            self.create_uncertain = error.status >= 500
             raise _AbortError(f"could not create the throwaway subaccount: {_error(error)}") from None
+        if not self._is_ours(account):
+            # Not the subaccount asked for (a SID mix-up, a replayed answer): acting on it could write to,
+            # and close, an account of the user's. Never touch it; the clean-up looks the real one up by name.
+            raise _AbortError(
+                f"the create answered account {account.sid} ({account.friendly_name!r}), not a new subaccount of "
+                f"{self.main.credentials.account_sid} named {self.name!r}: the probe left it alone"
+            )
         self.create_uncertain = False
         self.sub_account = account
         self.report.subaccount_sid = account.sid
@@ -267,6 +286,16 @@ class Probe:
                 "(and refuses a main account's API key on a subaccount's resources): run the probe with the "
                 "main account's auth token (TWILIO_AUTH_TOKEN) to measure the rest"
             ) from None
+
+    def _is_ours(self, account: AccountRecord) -> bool:
+        """Whether ``account`` is a subaccount of the main account bearing the probe's unique name."""
+        main_sid = self.main.credentials.account_sid
+        return (
+            account.is_subaccount
+            and account.sid != main_sid
+            and account.owner_account_sid == main_sid
+            and account.friendly_name == self.name
+        )
 
     def _own_table(self) -> None:
         """Inheritance of the new subaccount, then its own table. Everything after depends on this."""
@@ -463,6 +492,15 @@ class Probe:
             self._not_measured("inheriting_subaccount_reads", "needs the earlier write, which did not happen")
             return
         parent = self.main_table.get(probe)
+        if parent == LOW_RISK_ONLY:
+            # Every country the probe could write already reads low-risk only on the main account: a read
+            # cannot tell the subaccount's own flags from its parent's.
+            self._not_measured(
+                "inheriting_subaccount_reads",
+                f"{probe} has the same flags on the main account as the probe gave it on the subaccount "
+                f"({_flags(parent)}): a read cannot tell own from parent",
+            )
+            return
         how = f"inheritance on, GET /v1/DialingPermissions/Countries/{probe} as the subaccount, inheritance off"
         self._set_inheritance(True)
         try:
@@ -570,9 +608,15 @@ class Probe:
                     f"({error}): look for it in the Console and close it"
                 )
                 return
-            sids = [a.sid for a in found if a.is_subaccount]
+            # The filter is Twilio's: check the name again, so that a filter ignored never closes another account.
+            sids = [a.sid for a in found if self._is_ours(a)]
             if sids:
                 self.report.subaccount_sid = sids[0]
+            else:  # not made, or not listed yet: the user is the only one who can look again later
+                problems.append(
+                    f"the create got no usable answer and no active subaccount named {self.name!r} is listed (yet): "
+                    "if one shows in the Console, close it"
+                )
         for sid in sids:
             try:
                 closed = self._ask(lambda: self.main.update_account(sid, status="closed"))  # noqa: B023 - now

@@ -1,4 +1,4 @@
-"""Holding Ctrl-C and SIGTERM while the probe cleans up, so that a stop never leaves its subaccount open."""
+"""Holding Ctrl-C, SIGTERM and SIGHUP while the probe cleans up, so that a stop never leaves its subaccount open."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def interrupts_deferred(progress: Callable[[str], None]) -> Iterator[None]:
         with contextlib.suppress(Exception):  # a closed stderr must not break the clean-up
             progress("still closing the throwaway subaccount; stopping as soon as that is done")
 
-    held = (signal.SIGINT, signal.SIGTERM)
+    held = (signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else []))
     previous = {signum: signal.signal(signum, hold) for signum in held}
     try:
         yield
