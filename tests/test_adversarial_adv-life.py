@@ -1,0 +1,58 @@
+"""Adversarial findings on the lifecycle changes (get, the exception split, update diagnostics, typed
+constructors): each test is what a user does, and what should happen."""
+
+from __future__ import annotations
+
+import pytest
+from pulumi_twilio_dialing._probe import ProbeOptions, run_probe
+from pulumi_twilio_dialing._session import Session
+from pulumi_twilio_dialing.emulator import Emulator, Fault
+
+FAST_RETRIES = {"twilio-dialing:retryBaseDelay": "0.01", "twilio-dialing:retryTimeout": "1"}
+
+
+@pytest.mark.timeout(120)
+def test_probe_closes_the_subaccount_when_reading_its_settings_gets_no_answer() -> None:
+    """The user runs `twilio-dialing probe`; the throwaway subaccount is created, then reading its
+    settings gets no answer (connection dropped, retries spent). Since TwilioConnectionError no longer
+    derives from TwilioApiError, `_own_table`'s `except TwilioApiError` lets it escape `run()` before the
+    clean-up: the probe crashes and leaves the throwaway subaccount open. It should abort that step (as it
+    did before the split) and still close the subaccount."""
+    with Emulator() as emulator:
+        main = emulator.main_account
+        env = {
+            "TWILIO_ACCOUNT_SID": main.sid,
+            "TWILIO_AUTH_TOKEN": main.auth_token,
+            "TWILIO_DIALING_API_URL": emulator.url,
+        }
+        # The main account's GET /v1/Settings passes; every later one (the subaccount's) is dropped.
+        emulator.backend.faults.add(Fault("drop", count=10_000, after=1, method="GET", path_prefix="/v1/Settings"))
+        report = run_probe(Session(dict(FAST_RETRIES), env), ProbeOptions())
+        subs = [a for a in emulator.backend.accounts.values() if a.is_subaccount]
+    assert report.aborted is not None and "no answer" in report.aborted
+    assert [s.status for s in subs] == ["closed"]
+    assert report.subaccount_closed
+
+
+def test_declaring_a_resource_that_was_read_with_get_creates_it(twilio_emulator, stack):
+    """The user first reads the table with `DialingPermissions.get("t", main)`, then, in the next `up`,
+    declares `DialingPermissions("t", default=...)` under the same name to manage it. The real engine
+    (step_generator.go, "Case 2: wasExternal") checks the new inputs with no olds and creates the resource
+    (a create-replacement; the read entry is dropped, never deleted), so the create records restore points.
+    The harness instead diffs and updates against the read entry's outputs, which no engine does: the
+    provider sees an external entry as olds. It should create, as the engine does."""
+    from pulumi_twilio_dialing import CountryPermissionsArgs, DialingPermissions
+
+    backend, main = twilio_emulator.backend, twilio_emulator.main_account.sid
+    engine = stack()
+    assert engine.up(lambda: DialingPermissions.get("t", main)).kinds() == {"t": "read"}
+    hardening = CountryPermissionsArgs("unchanged", False, False)
+    backend.set_flags(main, "GB", high_risk_special_numbers_enabled=True)
+    plan = engine.up(lambda: DialingPermissions("t", default=hardening))
+    assert plan.kinds()["t"] in ("create", "replace")
+    assert engine.calls_of("Create") == ["t"] and engine.calls_of("Update") == []
+    state = engine.state["t"]
+    assert not state.external
+    assert state.outputs["permissions_before_adoption"]["GB"]["high_risk_special_numbers_enabled"] is True
+    engine.destroy()
+    assert backend.stored_flags(main, "GB").high_risk_special_numbers_enabled is True  # restored
