@@ -56,3 +56,51 @@ def test_declaring_a_resource_that_was_read_with_get_creates_it(twilio_emulator,
     assert state.outputs["permissions_before_adoption"]["GB"]["high_risk_special_numbers_enabled"] is True
     engine.destroy()
     assert backend.stored_flags(main, "GB").high_risk_special_numbers_enabled is True  # restored
+
+
+def test_update_diagnostics_never_claim_a_restore_that_on_delete_retain_skips(twilio_emulator, stack):
+    """The user manages GB in `DialingPermissions.countries` (GB's special-services flag was on before, so
+    its restore point is on), then in one change drops GB from `countries` and sets `on_delete="retain"`.
+    The update follows the new on_delete: it leaves GB as it is (no request writes it). The preview's update
+    diagnostics instead say GB's special-services flag goes back on, marked [risk]: a change, and a risky
+    one, that the update will not do. The diagnostics should show no change for GB."""
+    from pulumi_twilio_dialing import CountryPermissionsArgs, DialingPermissions
+
+    backend, main = twilio_emulator.backend, twilio_emulator.main_account.sid
+    backend.set_flags(main, "GB", high_risk_special_numbers_enabled=True)
+    engine = stack()
+    engine.up(lambda: DialingPermissions("p", countries={"GB": CountryPermissionsArgs(False, False, False)}))
+    assert backend.stored_flags(main, "GB").high_risk_special_numbers_enabled is False
+    released = lambda: DialingPermissions("p", countries={}, on_delete="retain")  # noqa: E731
+    before = len(engine.provider_output)
+    engine.preview(released)
+    diagnostics = engine.provider_output[before:]
+    engine.up(released)
+    assert backend.stored_flags(main, "GB").high_risk_special_numbers_enabled is False  # what the update did
+    assert "GB: high_risk_special_numbers_enabled false -> true" not in diagnostics
+
+
+def test_update_diagnostics_never_claim_a_restore_of_a_country_another_resource_takes_over(twilio_emulator, stack):
+    """The user moves GB out of `DialingPermissions.countries` into its own `DialingPermissionCountry` (kept
+    closed), in one change. The update of the bulk resource leaves GB alone (the country resource manages it
+    now: its claim is in) and hands GB's restore point over. The preview's diagnostics of the bulk resource
+    instead say it turns GB's special-services flag back on, marked [risk]: a change no request makes.
+    They should not name GB as changed by it."""
+    from pulumi_twilio_dialing import CountryPermissionsArgs, DialingPermissionCountry, DialingPermissions
+
+    backend, main = twilio_emulator.backend, twilio_emulator.main_account.sid
+    backend.set_flags(main, "GB", high_risk_special_numbers_enabled=True)
+    engine = stack()
+    engine.up(lambda: DialingPermissions("p", countries={"GB": CountryPermissionsArgs(False, False, False)}))
+
+    def moved() -> None:
+        DialingPermissionCountry("gb", iso_code="GB", low_risk_numbers_enabled=False)
+        DialingPermissions("p", countries={})
+
+    before = len(engine.provider_output)
+    engine.preview(moved)
+    diagnostics = engine.provider_output[before:]
+    engine.up(moved)
+    assert backend.stored_flags(main, "GB").high_risk_special_numbers_enabled is False  # what the up did
+    assert engine.state["gb"].outputs["flags_before_adoption"]["high_risk_special_numbers_enabled"] is True
+    assert "GB: high_risk_special_numbers_enabled false -> true" not in diagnostics
