@@ -104,3 +104,24 @@ def test_update_diagnostics_never_claim_a_restore_of_a_country_another_resource_
     assert backend.stored_flags(main, "GB").high_risk_special_numbers_enabled is False  # what the up did
     assert engine.state["gb"].outputs["flags_before_adoption"]["high_risk_special_numbers_enabled"] is True
     assert "GB: high_risk_special_numbers_enabled false -> true" not in diagnostics
+
+
+def test_preview_of_a_get_whose_id_is_not_known_yet_reads_nothing(twilio_emulator, stack):
+    """The user creates a tenant's subaccount and, in the same program, reads its table with
+    `DialingPermissions.get("t", sub.sid)`. In a preview the SID is unknown: the real engine then skips the
+    Read (step.go ReadStep.Apply: "The only time we can't run is if the ID we are given is unknown") and
+    the preview succeeds. The harness sends the unknown sentinel to the provider as the ID, and the preview
+    fails with "ID '04da6b54-...' is not <account SID>". The preview should succeed, and the up read the
+    table of the new subaccount."""
+    from pulumi_twilio_dialing import DialingPermissions, Subaccount, SubaccountArgs
+
+    engine = stack()
+
+    def program() -> None:
+        sub = Subaccount("s", SubaccountArgs(friendly_name="tenant-later"))
+        DialingPermissions.get("t", sub.sid)
+
+    assert engine.preview(program).kinds() == {"s": "create", "t": "read"}
+    assert engine.calls_of("Read") == []
+    assert engine.up(program).kinds() == {"s": "create", "t": "read"}
+    assert engine.state["t"].outputs["account_sid"] == engine.state["s"].id
