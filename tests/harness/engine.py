@@ -1096,6 +1096,10 @@ class Engine:
         """``ReadStep.Apply``: Read with the ID and the program's properties as both state and inputs; runs in
         preview too. No outputs (an empty ID back) is "resource '<id>' does not exist". The entry is external:
         the engine never updates or deletes it; a read taking over a managed entry pends that one's deletion."""
+        if id_ == UNKNOWN:
+            # step.go: "Read steps run during previews. The only time we can't run is if the ID we are given is
+            # unknown": no Read, no outputs (the program sees them unknown), nothing kept.
+            return Step(reg.name, "read", {}, id=id_, urn=reg.urn, type=reg.type)
         props = reveal(reg.inputs)
         read = self._rpc(
             "Read",
