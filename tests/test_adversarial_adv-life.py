@@ -125,3 +125,30 @@ def test_preview_of_a_get_whose_id_is_not_known_yet_reads_nothing(twilio_emulato
     assert engine.calls_of("Read") == []
     assert engine.up(program).kinds() == {"s": "create", "t": "read"}
     assert engine.state["t"].outputs["account_sid"] == engine.state["s"].id
+
+
+def test_update_diagnostics_of_a_partial_state_say_the_update_reads_twilio_first(twilio_emulator, stack):
+    """A create of `DialingPermissions` failed and putting back failed too: the engine keeps a partial state
+    (`unverified`, no table). The next preview shows an update; its diagnostics say nothing at all, as if
+    nothing would change, while the update reads Twilio and writes whatever differs (here GB's toll-fraud
+    range, still open). The diagnostics should say that the state is partial and that the per-country
+    changes are known only once the update has read Twilio (as preview-report's note does)."""
+    from conftest import stack_config
+    from harness.engine import ProviderError
+    from pulumi_twilio_dialing import CountryPermissionsArgs, DialingPermissions
+
+    backend, main = twilio_emulator.backend, twilio_emulator.main_account.sid
+    backend.set_flags(main, "GB", high_risk_tollfraud_numbers_enabled=True)
+    engine = stack(config=stack_config(twilio_emulator, **{"twilio-dialing:retryTimeout": "0.001"}))
+    program = lambda: DialingPermissions("p", default=CountryPermissionsArgs("unchanged", False, False))  # noqa: E731
+    backend.faults.add(Fault("error", status=503, count=1000, path_prefix="/v1/DialingPermissions/BulkCountryUpdates"))
+    with pytest.raises(ProviderError, match="StateDivergedError"):
+        engine.up(program)
+    assert engine.state["p"].outputs["unverified"] is True
+    backend.faults.clear()
+    before = len(engine.provider_output)
+    assert engine.preview(program).kinds() == {"p": "update"}
+    diagnostics = engine.provider_output[before:]
+    engine.up(program)
+    assert backend.stored_flags(main, "GB").high_risk_tollfraud_numbers_enabled is False  # the update wrote GB
+    assert "partial" in diagnostics and "reads Twilio" in diagnostics
