@@ -14,7 +14,7 @@ from ._args import look_up, props_of, resource_args
 from ._claims import ALL_COUNTRIES
 from ._exceptions import TwilioDialingError, UnknownCountryError
 from ._ids import AccountId
-from ._lifecycle import SettingKey, SettingsProvider, SettingStore
+from ._lifecycle import UNVERIFIED, SettingKey, SettingsProvider, SettingStore
 from ._permissions import FLAG_NAMES, CountryFlagStore, Values, table_of, values_of
 from ._preview._effect import changes_text, country_changes, planned_table
 from ._provider import AccountSid, FlagSetting, IsoCode
@@ -209,6 +209,13 @@ class DialingPermissionsProvider(SettingsProvider):
     def _pending(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> bool:
         drifted = super()._pending(id_, olds, news)
         recorded, after = planned_table(self, olds, news)  # the preview report computes it the same way
+        if olds.get(UNVERIFIED):
+            # No table in a partial state: silence would read as "no change", yet the update writes what differs.
+            say(
+                f"DialingPermissions of {id_}: the state is partial (an earlier operation failed part-way), so "
+                "the update reads Twilio first and writes every country that differs from the inputs; the "
+                "per-country changes show when it runs"
+            )
         _report(f"DialingPermissions of {id_} would change", recorded, after)
         return drifted or after != recorded
 
