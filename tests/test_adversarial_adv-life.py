@@ -152,3 +152,19 @@ def test_update_diagnostics_of_a_partial_state_say_the_update_reads_twilio_first
     engine.up(program)
     assert backend.stored_flags(main, "GB").high_risk_tollfraud_numbers_enabled is False  # the update wrote GB
     assert "partial" in diagnostics and "reads Twilio" in diagnostics
+
+
+@pytest.mark.parametrize("form", ["dict", "output"])
+def test_default_given_as_a_dict_or_an_output_is_registered_or_refused_clearly(make_engine, form):
+    """With the new keyword form, the user writes `DialingPermissions("p", default={...})`, as they already
+    may for each entry of `countries` (and as Pulumi SDKs accept dicts for nested args), or passes an Output
+    for it. The constructor fails with "AttributeError: 'dict' object has no attribute 'as_dict'" (for an
+    Output: "TypeError: 'Output' object is not callable"), naming neither the input nor the fix. It should
+    register the flags the dict names (the provider checks them like any input)."""
+    import pulumi
+    from pulumi_twilio_dialing import CountryPermissionsArgs, DialingPermissions
+
+    flags = {"high_risk_special_numbers_enabled": False, "high_risk_tollfraud_numbers_enabled": False}
+    given = flags if form == "dict" else pulumi.Output.from_input(CountryPermissionsArgs(None, False, False))
+    [registration] = make_engine().registrations(lambda: DialingPermissions("p", default=given), preview=True)
+    assert registration.inputs["default"] == flags
