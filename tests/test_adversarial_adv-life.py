@@ -168,3 +168,67 @@ def test_default_given_as_a_dict_or_an_output_is_registered_or_refused_clearly(m
     given = flags if form == "dict" else pulumi.Output.from_input(CountryPermissionsArgs(None, False, False))
     [registration] = make_engine().registrations(lambda: DialingPermissions("p", default=given), preview=True)
     assert registration.inputs["default"] == flags
+
+
+def _written(backend) -> set[str]:
+    """ISO codes the BulkCountryUpdates requests of the request log wrote."""
+    import json
+
+    return {
+        entry["iso_code"]
+        for r in backend.request_log()
+        if r.method == "POST" and r.path.endswith("BulkCountryUpdates")
+        for entry in json.loads(r.form["UpdateRequest"])
+    }
+
+
+@pytest.mark.parametrize(
+    ("scenario", "change"),
+    [
+        # stop managing BR and IN (restore points from 0.1.0), start managing MX
+        (
+            "permissions_countries",
+            lambda a: {"countries": {"US": a["countries"]["US"], "MX": {"low_risk_numbers_enabled": False}}},
+        ),
+        # stop managing everything the default managed (0.1.0 kept the whole table as restore points)
+        ("permissions_hardening", lambda a: {"default": {"low_risk_numbers_enabled": "unchanged"}}),
+    ],
+)
+def test_update_diagnostics_of_0_1_0_state_name_exactly_the_countries_the_update_writes(make_engine, scenario, change):
+    """A stack written by 0.1.0 is previewed with a changed program that releases countries (their 0.1.0
+    restore points) and adopts others. The countries the preview's diagnostics say would change must be
+    exactly those the update then writes, and the preview makes no request."""
+    import copy
+    import re
+
+    from conftest import HERMETIC_ENV, SECRET_KEYS, stack_config
+    from harness.engine import ResourceState
+    from test_state_contract import load, program_of, seed
+
+    fixture = load(scenario)
+    world = fixture["world"]
+    with Emulator(main_account_sid=world["main_account_sid"], main_auth_token=world["main_auth_token"]) as emulator:
+        seed(emulator.backend, world["after"])
+        engine = make_engine(
+            config=stack_config(emulator),
+            secret_keys=SECRET_KEYS,
+            env=HERMETIC_ENV,
+            project=fixture["project"],
+            stack=fixture["stack"],
+        )
+        for r in fixture["resources"]:
+            engine.state[r["name"]] = ResourceState(
+                r["type"], r["name"], r["urn"], r["id"], copy.deepcopy(r["inputs"]), copy.deepcopy(r["outputs"]), set()
+            )
+        [top] = fixture["program"]
+        program = program_of([top | {"args": change(copy.deepcopy(top["args"]))}])
+        emulator.backend.clear_request_log()
+        before = len(engine.provider_output)
+        assert set(engine.preview(program).kinds().values()) == {"update"}
+        assert emulator.backend.request_log() == []
+        diagnostics = engine.provider_output[before:]
+        engine.up(program)
+        written = _written(emulator.backend)
+    claimed = set(re.findall(r"^  ([A-Z]{2}): ", diagnostics.split("would change", 1)[-1], re.M))
+    assert written, "the change writes something"
+    assert claimed == written
