@@ -232,3 +232,34 @@ def test_update_diagnostics_of_0_1_0_state_name_exactly_the_countries_the_update
     claimed = set(re.findall(r"^  ([A-Z]{2}): ", diagnostics.split("would change", 1)[-1], re.M))
     assert written, "the change writes something"
     assert claimed == written
+
+
+def test_get_of_every_resource_never_writes_through_up_refresh_and_destroy(twilio_emulator, stack):
+    """The user reads every resource kind with `get` (preview, up, a second up, refresh, destroy), the
+    subaccount's ID arriving as an Output. No request other than a GET may ever reach Twilio, and no
+    destroy may touch what was read (holds)."""
+    from helpers import make_subaccount
+    from pulumi_twilio_dialing import DialingPermissionCountry, DialingPermissions, Subaccount, SubaccountInheritance
+
+    backend, main = twilio_emulator.backend, twilio_emulator.main_account.sid
+    sub = make_subaccount(twilio_emulator, "tenant-read-only")
+    backend.set_flags(sub, "GB", high_risk_tollfraud_numbers_enabled=True)
+    engine = stack()
+
+    def program() -> None:
+        read = Subaccount.get("sub", sub)
+        DialingPermissions.get("table", read.sid)
+        DialingPermissionCountry.get("gb", read.sid.apply(lambda sid: f"{sid}/GB"))
+        SubaccountInheritance.get("inheritance", read.sid)
+        DialingPermissions.get("main", main)
+
+    backend.clear_request_log()
+    engine.preview(program)
+    engine.up(program)
+    engine.up(program)
+    engine.refresh()
+    engine.destroy()
+    assert {r.method for r in backend.request_log()} == {"GET"}
+    assert engine.calls_of("Delete") == [] and engine.resources() == []
+    assert backend.accounts[sub].status == "active"
+    assert backend.stored_flags(sub, "GB").high_risk_tollfraud_numbers_enabled is True
