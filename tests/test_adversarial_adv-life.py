@@ -263,3 +263,18 @@ def test_get_of_every_resource_never_writes_through_up_refresh_and_destroy(twili
     assert engine.calls_of("Delete") == [] and engine.resources() == []
     assert backend.accounts[sub].status == "active"
     assert backend.stored_flags(sub, "GB").high_risk_tollfraud_numbers_enabled is True
+
+
+def test_get_of_inheritance_refuses_a_main_account_as_the_resource_does(twilio_emulator, stack):
+    """The user reads `SubaccountInheritance.get("x", main_sid)` with the main account's SID by mistake.
+    The managed resource refuses a main account ("inheritance is a subaccount setting"); the get instead
+    reads /v1/Settings as the main account and records whatever it answers (with the emulator's default,
+    `false`), as if the main account had an inheritance setting (on Twilio, it may just be an opaque 400).
+    It should refuse with the same message as the resource, naming the SID."""
+    from harness.engine import ProviderError
+    from pulumi_twilio_dialing import SubaccountInheritance
+
+    main = twilio_emulator.main_account.sid
+    engine = stack()
+    with pytest.raises(ProviderError, match=f"account_sid {main} is a main account"):
+        engine.up(lambda: SubaccountInheritance.get("x", main))
