@@ -278,3 +278,16 @@ def test_get_of_inheritance_refuses_a_main_account_as_the_resource_does(twilio_e
     engine = stack()
     with pytest.raises(ProviderError, match=f"account_sid {main} is a main account"):
         engine.up(lambda: SubaccountInheritance.get("x", main))
+
+
+def test_get_of_inheritance_of_a_closed_subaccount_says_it_does_not_exist(twilio_emulator, stack):
+    """`SubaccountInheritance.get` of a closed subaccount: like every get, the engine reports that the
+    resource does not exist (holds; guards the main-account check added above)."""
+    from harness.engine import DeploymentError
+    from helpers import make_subaccount
+    from pulumi_twilio_dialing import SubaccountInheritance
+
+    closed = make_subaccount(twilio_emulator, "closed-tenant")
+    twilio_emulator.backend.accounts[closed].status = "closed"
+    with pytest.raises(DeploymentError, match=f"resource '{closed}' does not exist"):
+        stack().up(lambda: SubaccountInheritance.get("gone", closed))
