@@ -14,7 +14,7 @@ from ._args import look_up, props_of, resource_args
 from ._claims import ALL_COUNTRIES
 from ._exceptions import TwilioDialingError, UnknownCountryError
 from ._ids import AccountId
-from ._lifecycle import SettingKey, SettingsProvider, SettingStore
+from ._lifecycle import UNVERIFIED, SettingKey, SettingsProvider, SettingStore
 from ._permissions import FLAG_NAMES, CountryFlagStore, Values, table_of, values_of
 from ._preview._effect import changes_text, country_changes, planned_table
 from ._provider import AccountSid, FlagSetting, IsoCode
@@ -74,7 +74,7 @@ class CountryPermissionsArgs:
 class DialingPermissionsArgs:
     """Inputs of :class:`DialingPermissions`."""
 
-    default: CountryPermissionsArgs | None = None
+    default: pulumi.Input[CountryPermissionsArgs | dict[str, Any]] | None = None
     """What every country not listed in ``countries`` gets, per flag. A flag left ``None`` or
     ``"unchanged"`` is not managed. The seed's hardening is
     ``CountryPermissionsArgs("unchanged", False, False)``."""
@@ -89,6 +89,11 @@ class DialingPermissionsArgs:
     on_delete: pulumi.Input[str] | None = None
     """``"restore"`` (default): put back, for every flag this resource manages, the value found when it was
     created; ``"retain"``: leave everything as it is."""
+
+
+def _flags(value: Any) -> Any:
+    """One set of flags as the wire takes it: a CountryPermissionsArgs as its dict, anything else as given."""
+    return value.as_dict() if isinstance(value, CountryPermissionsArgs) else value
 
 
 def _normalise(inputs: dict[str, Any]) -> dict[str, Any]:
@@ -209,6 +214,13 @@ class DialingPermissionsProvider(SettingsProvider):
     def _pending(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> bool:
         drifted = super()._pending(id_, olds, news)
         recorded, after = planned_table(self, olds, news)  # the preview report computes it the same way
+        if olds.get(UNVERIFIED):
+            # No table in a partial state: silence would read as "no change", yet the update writes what differs.
+            say(
+                f"DialingPermissions of {id_}: the state is partial (an earlier operation failed part-way), so "
+                "the update reads Twilio first and writes every country that differs from the inputs; the "
+                "per-country changes show when it runs"
+            )
         _report(f"DialingPermissions of {id_} would change", recorded, after)
         return drifted or after != recorded
 
@@ -264,7 +276,7 @@ class DialingPermissions(Resource, module="twilio-dialing", name="DialingPermiss
         resource_name: str,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        default: CountryPermissionsArgs | None = None,
+        default: pulumi.Input[CountryPermissionsArgs | dict[str, Any]] | None = None,
         countries: pulumi.Input[dict[str, CountryPermissionsArgs | dict[str, Any]]] | None = None,
         account_sid: pulumi.Input[str] | None = None,
         on_delete: pulumi.Input[str] | None = None,
@@ -283,15 +295,15 @@ class DialingPermissions(Resource, module="twilio-dialing", name="DialingPermiss
     def __init__(self, resource_name: str, *args: Any, **kwargs: Any) -> None:
         inputs, opts = resource_args("DialingPermissions", DialingPermissionsArgs, resource_name, args, kwargs)
         props = props_of(inputs, OUTPUT_ONLY)
-        # The wire takes plain objects: each CountryPermissionsArgs becomes its dict of flags.
-        if inputs.default is not None:
+        # The wire takes plain objects: each CountryPermissionsArgs becomes its dict of flags (a dict, as
+        # `countries` takes for each entry, goes as it is: the provider checks it like any input).
+        if isinstance(inputs.default, CountryPermissionsArgs):
             props["default"] = inputs.default.as_dict()
+        elif isinstance(inputs.default, pulumi.Output):
+            props["default"] = inputs.default.apply(_flags)
         if inputs.countries is not None:
             props["countries"] = pulumi.Output.from_input(inputs.countries).apply(
-                lambda value: {
-                    iso: flags.as_dict() if isinstance(flags, CountryPermissionsArgs) else flags
-                    for iso, flags in (value or {}).items()
-                }
+                lambda value: {iso: _flags(flags) for iso, flags in (value or {}).items()}
             )
         super().__init__(DialingPermissionsProvider(), resource_name, props, opts)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, overload
 
 import pulumi
-from pulumi.dynamic import Resource
+from pulumi.dynamic import ReadResult, Resource
 from pydantic import BaseModel, ConfigDict, StrictBool
 
 from ._args import look_up, props_of, resource_args
@@ -102,15 +102,27 @@ class SubaccountInheritanceProvider(SettingsProvider):
     def _store(self, account_sid: str | None) -> InheritanceStore:
         return InheritanceStore(self.session.gateway(account_sid))
 
-    def _initial(self, store: SettingStore, props: Mapping[str, Any]) -> Values:
-        gateway = self.session.gateway(store.account_sid)
+    def _refuse_main_account(self, account_sid: str) -> None:
+        gateway = self.session.gateway(account_sid)
         # Acting with the account's own credentials: ask whether it is a subaccount at all.
-        if gateway is self.session.main and not gateway.fetch_account(store.account_sid).is_subaccount:
+        if gateway is self.session.main and not gateway.fetch_account(account_sid).is_subaccount:
             raise ConfigurationError(
-                f"account_sid {store.account_sid} is a main account; dialing-permissions inheritance is a "
+                f"account_sid {account_sid} is a main account; dialing-permissions inheritance is a "
                 "subaccount setting: use the SID of one of its subaccounts"
             )
+
+    def _initial(self, store: SettingStore, props: Mapping[str, Any]) -> Values:
+        self._refuse_main_account(store.account_sid)
         return store.read()
+
+    def _look_up(self, id_: str, inputs: dict[str, Any]) -> ReadResult:
+        # `get` by a main account's SID would read its /v1/Settings, which is no inheritance setting.
+        try:
+            self._refuse_main_account(self._account_of_id(id_))
+        except TwilioDialingError as error:
+            if not self._gone(error):
+                raise  # a closed subaccount is left to the read, which says it does not exist
+        return super()._look_up(id_, inputs)
 
     def _claim_items(self, inputs: Mapping[str, Any]) -> dict[str, frozenset[str]]:
         return {SETTING[0]: frozenset({SETTING[1]})}

@@ -1032,11 +1032,20 @@ class Engine:
         preview = run.preview
         secret_inputs = {k for k, v in reg.inputs.items() if contains_secret(v)}
         news = reveal(reg.inputs)
-        checked = self._check(reg, urn, old.inputs if old else {}, news)
+        # An entry read with `get` (external) is not the program's: its inputs are not old inputs.
+        was_external = old is not None and old.external
+        checked = self._check(reg, urn, old.inputs if old and not was_external else {}, news)
 
         def step(kind: StepKind, outputs: dict[str, Any], id_: str, replaces: list[str] | None = None) -> Step:
             return Step(name, kind, outputs, list(replaces or []), id_, urn, type_)
 
+        if old is not None and was_external:
+            # step_generator.go "Case 2: wasExternal": never a Diff or an Update of what Pulumi does not own; a
+            # create-replacement, and the read entry is dropped at the end (no Delete: it is external).
+            if preview:
+                return step("create", checked, "")
+            created = self._create(run, reg, urn, checked, secret_inputs, replacing=old)
+            return step("create", created.outputs, created.id)
         if old is None:
             if preview:
                 return step("create", checked, "")
@@ -1087,6 +1096,10 @@ class Engine:
         """``ReadStep.Apply``: Read with the ID and the program's properties as both state and inputs; runs in
         preview too. No outputs (an empty ID back) is "resource '<id>' does not exist". The entry is external:
         the engine never updates or deletes it; a read taking over a managed entry pends that one's deletion."""
+        if id_ == UNKNOWN:
+            # step.go: "Read steps run during previews. The only time we can't run is if the ID we are given is
+            # unknown": no Read, no outputs (the program sees them unknown), nothing kept.
+            return Step(reg.name, "read", {}, id=id_, urn=reg.urn, type=reg.type)
         props = reveal(reg.inputs)
         read = self._rpc(
             "Read",

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .. import _claims
 from .._permissions import FLAG_NAMES, Values
 
 if TYPE_CHECKING:
@@ -94,8 +95,19 @@ def planned_table(
     provider: SettingsProvider, olds: Mapping[str, Any], news: Mapping[str, Any]
 ) -> tuple[Values, Values]:
     """The recorded table of ``olds`` (a resource's outputs in state) and the table an update to ``news``
-    (checked inputs) would leave: restore points of what ``news`` stop managing, then what ``news`` want.
+    (checked inputs) would leave: what ``news`` stop managing goes back as the new ``on_delete`` says (the
+    update releases by it: "retain" leaves it; a setting another resource of this deployment has claimed is
+    left to that one), then what ``news`` want.
     A partial state records no table: both are empty then (the update reads Twilio first)."""
     recorded = provider._kept_values(olds)
-    after = {**recorded, **provider._released(olds, news), **provider._desired(news, recorded)}
+    restore = provider._released(olds, news)
+    account = olds.get("account_sid")
+    releases = {
+        key: value
+        for key in restore
+        if (value := provider._release_value(news, key, restore)) is not None
+        # as the update: a setting another resource of this deployment manages now is left to it
+        and not (isinstance(account, str) and _claims.manager(account, key, topic=provider.TOPIC))
+    }
+    after = {**recorded, **releases, **provider._desired(news, recorded)}
     return recorded, after

@@ -165,6 +165,8 @@ class Probe:
             self._measure()
         except _AbortError as stop:
             self.report.aborted = str(stop)
+        except TwilioDialingError as error:  # whatever a step let through must still end in the clean-up
+            self.report.aborted = f"failed: {scrub(str(error))}"
         except KeyboardInterrupt:
             self.report.interrupted = True
             self.report.aborted = "interrupted (Ctrl-C or SIGTERM)"
@@ -315,6 +317,8 @@ class Probe:
                 self._set_inheritance(False)
             rows = self._ask(sub.list_countries)
             self.main_table = {c.iso_code: triple(c) for c in self._ask(self.main.list_countries)}
+        except TwilioConnectionError as error:  # no answer: not a TwilioApiError (see _exceptions)
+            raise _AbortError(f"reading the throwaway subaccount's settings got no answer: {error}") from None
         except TwilioApiError as error:
             raise _AbortError(f"could not read the throwaway subaccount's settings: {_error(error)}") from None
         self.original = {c.iso_code: triple(c) for c in rows}
