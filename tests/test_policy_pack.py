@@ -1,11 +1,16 @@
-"""The CrossGuard policy pack in policy/: each policy's validate function, called with the inputs our
-resources really produce (taken from harness previews and ups, as PreviewDigest documents carry them)."""
+"""The CrossGuard policy pack shipped in the package (pulumi_twilio_dialing/_policy_pack/, written out by
+`twilio-dialing policy-pack DIR`): each policy's validate function, called with the inputs our resources really
+produce (taken from harness previews and ups, as PreviewDigest documents carry them); the pack as the command
+writes it loads on its own and flags a toll-fraud change; the command never overwrites an edited pack."""
 
 from __future__ import annotations
 
 import ast
 import importlib.util
+import json
+import subprocess
 import sys
+import textwrap
 from importlib.metadata import version
 
 import pytest
@@ -35,9 +40,12 @@ from pulumi_twilio_dialing import (
     TenantDialingPolicy,
     TenantDialingPolicyArgs,
 )
+from pulumi_twilio_dialing._commands.policy_pack import PACK_FILES, pack_files, write_pack
 from pulumi_twilio_dialing._permissions import FLAG_NAMES
 
-POLICY = REPO / "policy"
+# The pack as the package ships it (the tests read it in place; what `policy-pack` writes is tested below).
+POLICY = REPO / "provider" / "pulumi_twilio_dialing" / "_policy_pack"
+CLI = [sys.executable, "-m", "pulumi_twilio_dialing._cli"]
 
 
 def _load():
@@ -248,3 +256,98 @@ def test_default_turning_a_range_on_everywhere(stack, value):
     if value:
         assert "default.high_risk_tollfraud_numbers_enabled is True" in found[TOLLFRAUD][0][1]
         assert violations(digest, {"allowedCountries": {"*": ["*"]}})[TOLLFRAUD] == []
+
+
+def test_the_package_ships_the_pack_and_no_copy_lives_elsewhere():
+    assert sorted(pack_files()) == sorted(PACK_FILES)
+    assert sorted(p.name for p in POLICY.iterdir() if p.name != "__pycache__") == sorted(PACK_FILES)
+    # the pack runs in its own virtualenv, with pulumi-policy only: it never imports this package
+    for name in ("__main__.py", "twilio_dialing_policies.py"):
+        tree = ast.parse(pack_files()[name])
+        modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        assert not any(m and m.startswith("pulumi_twilio_dialing") for m in modules), name
+
+
+def test_the_written_pack_loads_on_its_own_and_flags_a_toll_fraud_change(stack, tmp_path):
+    """`twilio-dialing policy-pack DIR`, then DIR's policies module imported by a fresh interpreter from DIR (as
+    the pack's __main__ does, without this package on the path) flags toll-fraud ranges turned on in NG."""
+    result = subprocess.run([*CLI, "policy-pack", str(tmp_path / "policy")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert f"pulumi preview --policy-pack {tmp_path / 'policy'}" in result.stdout
+    venv = yaml.safe_load(pack_files()["PulumiPolicy.yaml"])["runtime"]["options"]["virtualenv"]
+    assert f"python -m venv {tmp_path / 'policy' / venv} && " in result.stdout  # where Pulumi looks for it
+    assert {p.name: p.read_bytes() for p in (tmp_path / "policy").iterdir()} == pack_files()
+
+    digest = preview_digest(
+        stack(),
+        lambda: DialingPermissions(
+            "risky",
+            DialingPermissionsArgs(default=HARDENING, countries={"NG": CountryPermissionsArgs(True, False, True)}),
+        ),
+    )
+    [state] = [s["newState"] for s in digest["steps"] if s.get("newState", {}).get("custom")]
+    (tmp_path / "state.json").write_text(json.dumps(state))
+    check = textwrap.dedent(
+        """
+        import json, sys
+        from pulumi_policy import PolicyCustomTimeouts, PolicyResourceOptions, ResourceValidationArgs
+        from pulumi_policy.deserialize import deserialize_properties
+        from pulumi_policy.proxy import unknown_checking_proxy
+        import twilio_dialing_policies as pack
+        assert "pulumi_twilio_dialing" not in sys.modules
+        state = json.load(open(sys.argv[1]))
+        opts = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
+        args = ResourceValidationArgs(
+            state["type"], unknown_checking_proxy(deserialize_properties(state["inputs"])), state["urn"], "risky",
+            opts, None, None)
+        found = []
+        for policy in pack.POLICIES:
+            policy.validate(args, lambda message, urn=None, n=policy.name: found.append([n, message]))
+        print(json.dumps({"file": pack.__file__, "found": found}))
+        """
+    )
+    # -I: isolated mode, so neither PYTHONPATH nor the current directory leak this checkout into the run;
+    # DIR goes first on sys.path as it does when Pulumi runs the pack's __main__.py.
+    runner = f"import sys; sys.path.insert(0, {str(tmp_path / 'policy')!r}); exec(sys.stdin.read())"
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", runner, str(tmp_path / "state.json")],
+        input=check,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["file"] == str(tmp_path / "policy" / "twilio_dialing_policies.py")
+    assert [(name, message.split(":")[0]) for name, message in report["found"]] == [
+        (TOLLFRAUD, "risky (the configured account) turns toll-fraud ranges on in NG")
+    ]
+
+
+def test_policy_pack_refuses_to_overwrite_an_edited_pack(tmp_path):
+    target = tmp_path / "policy"
+    assert sorted(write_pack(target)) == sorted(PACK_FILES)
+    assert write_pack(target) == []  # rerunning (as CI does on a checkout holding the pack) writes nothing
+    edited = b"pulumi-policy==1.21.0\n"
+    (target / "requirements.txt").write_bytes(edited)
+    (target / "notes.md").write_text("the user's own file")
+
+    result = subprocess.run([*CLI, "policy-pack", str(target)], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip() == (
+        f"error: {target} already holds requirements.txt with a content other than this package's pack (an edited "
+        "pack, or another version's); choose another directory, or pass --force to overwrite them"
+    )
+    assert (target / "requirements.txt").read_bytes() == edited  # nothing written
+
+    result = subprocess.run([*CLI, "policy-pack", str(target), "--force"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"wrote requirements.txt into {target}\n")
+    assert (target / "requirements.txt").read_bytes() == pack_files()["requirements.txt"]
+    assert (target / "notes.md").read_text() == "the user's own file"  # files that are not the pack's stay
+
+    (tmp_path / "file").write_text("x")
+    result = subprocess.run([*CLI, "policy-pack", str(tmp_path / "file")], capture_output=True, text=True)
+    assert result.returncode == 2 and "is a file; give a directory" in result.stderr

@@ -19,6 +19,7 @@ TEMPLATE = REPO / "templates" / "tenant"
 
 def test_the_template_holds_only_the_program_and_its_files():
     assert sorted(p.name for p in TEMPLATE.iterdir()) == [
+        ".github",  # the pull-request workflow (tests/test_workflow.py)
         "Pulumi.acme.yaml",
         "Pulumi.yaml",
         "__main__.py",

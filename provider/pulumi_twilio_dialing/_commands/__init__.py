@@ -7,4 +7,4 @@ modules in the order ``--help`` shows them; a command's heavy imports happen ins
 
 from __future__ import annotations
 
-COMMANDS: tuple[str, ...] = ("emulator", "preview_report", "audit", "insights", "export", "probe")
+COMMANDS: tuple[str, ...] = ("emulator", "preview_report", "policy_pack", "audit", "insights", "export", "probe")
