@@ -170,10 +170,6 @@ class Probe:
         except KeyboardInterrupt:
             self.report.interrupted = True
             self.report.aborted = "interrupted (Ctrl-C or SIGTERM)"
-        except TwilioDialingError as error:
-            # A failure no step handled (no answer to the subaccount's first reads, say): stop measuring,
-            # never skip the clean-up.
-            self.report.aborted = f"stopped: {scrub(str(error))}"
         except Exception as error:  # a bug: the subaccount is still closed, then the error shows
             self.report.aborted = f"stopped by an unexpected {type(error).__name__}"
             unexpected = error
