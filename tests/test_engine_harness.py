@@ -531,3 +531,25 @@ def test_parallel_deletions_still_delete_dependents_first(make_engine, tmp_path)
     assert deletes.index("dependent") < deletes.index("base")
     events = [(e["op"], e["label"], e["phase"]) for e in read_log(log)]
     assert events.index(("delete", "dependent", "end")) < events.index(("delete", "base", "start"))
+
+
+@pytest.mark.parametrize("fork", ["1", "0"])
+def test_every_command_gets_a_fresh_provider_process_started_as_python_m_pulumi_dynamic(
+    make_engine, tmp_path, monkeypatch, fork
+):
+    # The harness forks providers from a server that has only imported them (tests/harness/forkserver.py);
+    # TWILIO_DIALING_HARNESS_FORK=0 starts each with subprocess. Both must look alike to the provider.
+    monkeypatch.setenv("TWILIO_DIALING_HARNESS_FORK", fork)
+    log = tmp_path / "log"
+    engine = make_engine(cwd=tmp_path, project="fresh-process")
+    engine.up(probes(log, a={}, b={}))
+    engine.up(probes(log, a={"value": "changed"}, b={}))
+    engine.destroy()
+    events = read_log(log)
+    by_call = {}
+    for event in events:
+        by_call.setdefault(event["op"], set()).add(event["pid"])
+    assert by_call["create"].isdisjoint(by_call["update"]) and by_call["update"].isdisjoint(by_call["delete"])
+    assert {e["main"] for e in events} == {"pulumi.dynamic.__main__"}
+    assert {e["cwd"] for e in events} == {str(tmp_path)}
+    assert {e["project"] for e in events} == {"fresh-process"}

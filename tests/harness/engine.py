@@ -57,8 +57,12 @@ Components are not stored (the engine keeps them, but calls no provider for them
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import select
+import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -456,8 +460,78 @@ def run_program(
 
 
 # ------------------------------------------------------------------------------------- the server
+class _ForkedProcess:
+    """The slice of ``subprocess.Popen`` the server needs, for a child of the fork server (not ours to
+    ``waitpid``: its exit is seen through a pidfd)."""
+
+    def __init__(self, pid: int, stdout: int, stderr: int) -> None:
+        self.pid = pid
+        self._pidfd = os.pidfd_open(pid)
+        self.stdout = os.fdopen(stdout, "rb")
+        self.stderr = os.fdopen(stderr, "rb")
+
+    def terminate(self) -> None:
+        self._signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self._signal(signal.SIGKILL)
+
+    def _signal(self, number: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            signal.pidfd_send_signal(self._pidfd, number)
+
+    def wait(self, timeout: float | None = None) -> None:
+        if not select.select([self._pidfd], [], [], timeout)[0]:
+            raise subprocess.TimeoutExpired("pulumi.dynamic (forked)", timeout or 0)
+        os.close(self._pidfd)
+        self._pidfd = os.open(os.devnull, os.O_RDONLY)  # a harmless fd for a second wait()
+
+
+class _ForkServer:
+    """One per test process: tests/harness/forkserver.py, which imports the provider's modules once and
+    forks a fresh ``pulumi.dynamic`` server per command (see its docstring for why that is faithful)."""
+
+    _lock = threading.Lock()
+    _instance: _ForkServer | None = None
+
+    def __init__(self, environment: Mapping[str, str]) -> None:
+        self._socket, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.process = subprocess.Popen(
+            [sys.executable, "-u", str(Path(__file__).with_name("forkserver.py")), str(theirs.fileno())],
+            pass_fds=[theirs.fileno()],
+            env=dict(environment),
+        )
+        theirs.close()
+        if self._socket.recv(64) != b"ready\n":
+            raise RuntimeError("the harness's fork server did not start")
+
+    @classmethod
+    def spawn(cls, environment: Mapping[str, str], cwd: Path) -> _ForkedProcess:
+        with cls._lock:
+            if cls._instance is None or cls._instance.process.poll() is not None:
+                cls._instance = cls(environment)
+            out_read, out_write = os.pipe()
+            err_read, err_write = os.pipe()
+            request = json.dumps({"env": dict(environment), "cwd": str(cwd)}).encode()
+            try:
+                socket.send_fds(cls._instance._socket, [request], [out_write, err_write])
+                answer = json.loads(cls._instance._socket.recv(256))
+            finally:
+                os.close(out_write)
+                os.close(err_write)
+            return _ForkedProcess(answer["pid"], out_read, err_read)
+
+
+def _fork_server_wanted() -> bool:
+    return os.environ.get("TWILIO_DIALING_HARNESS_FORK", "1") != "0" and hasattr(os, "pidfd_open")
+
+
 class ProviderServer:
-    """``python -u -m pulumi.dynamic`` as the engine launches it, with its stdout/stderr captured."""
+    """``python -u -m pulumi.dynamic`` as the engine launches it, with its stdout/stderr captured.
+
+    A fresh process per command, forked from the harness's fork server (tests/harness/forkserver.py) unless
+    ``TWILIO_DIALING_HARNESS_FORK=0`` asks for a plain ``subprocess``.
+    """
 
     def __init__(self, *, cwd: Path, project: str, env: Mapping[str, str] | None = None) -> None:
         environment = dict(os.environ)
@@ -465,13 +539,17 @@ class ProviderServer:
         environment["PULUMI_PROJECT"] = project
         tests_dir = str(Path(__file__).resolve().parent.parent)
         environment["PYTHONPATH"] = os.pathsep.join(p for p in (tests_dir, environment.get("PYTHONPATH", "")) if p)
-        self.process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.dynamic", "127.0.0.1:0"],
-            cwd=cwd,
-            env=environment,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        self.process: subprocess.Popen[bytes] | _ForkedProcess
+        if _fork_server_wanted():
+            self.process = _ForkServer.spawn(environment, cwd)
+        else:
+            self.process = subprocess.Popen(
+                [sys.executable, "-u", "-m", "pulumi.dynamic", "127.0.0.1:0"],
+                cwd=cwd,
+                env=environment,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
         assert self.process.stdout is not None and self.process.stderr is not None
         first = self.process.stdout.readline()
         if not first.strip().isdigit():

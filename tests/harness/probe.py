@@ -17,6 +17,7 @@ reference, like the package's own providers.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import time
@@ -158,7 +159,15 @@ class ProbeProvider(ResourceProvider):
             return
         with _LOCK:
             event = {"op": op, "phase": phase, "label": props.get("label"), "id": id_}
-            event.update(in_flight=_IN_FLIGHT["count"], t=time.monotonic())
+            event.update(
+                in_flight=_IN_FLIGHT["count"],
+                t=time.monotonic(),
+                # which provider process served it, and what it was started as (tests/test_engine_harness.py)
+                pid=os.getpid(),
+                main=getattr(sys.modules["__main__"], "__spec__", None) and sys.modules["__main__"].__spec__.name,
+                cwd=os.getcwd(),
+                project=os.environ.get("PULUMI_PROJECT"),
+            )
             with open(path, "a") as log:
                 log.write(json.dumps(event) + "\n")
 
