@@ -10,11 +10,16 @@ Allow-lists (policy config): ``allowedCountries`` maps an account SID, a tenant 
 to the ISO codes where the range may be on;
 ``allowedAccounts`` lists the subaccount SIDs or tenant names that may inherit.
 
-``"unchanged"`` turns nothing on (the resource leaves the flag as Twilio has it). A value not known during a
-preview (a subaccount created in the same run, an Output) never produces a violation: an unknown account is
-judged against every allow-list (a violation only if no list allows the country), an unknown flag or country
-list is skipped; ``pulumi up`` runs the policies again with the values known. The pack is self-contained (it
-runs in its own virtualenv): the type tokens and flag names below are pinned against the package by its tests.
+``"unchanged"`` sets nothing (the resource leaves the flag as Twilio has it). What these policies cannot see: a
+flag that *stops* being managed (set to ``"unchanged"``, a country dropped, a resource deleted) is put back to
+its restore point, which lives in the old state, not in the inputs a policy gets - that can turn a range back
+on. ``twilio-dialing preview-report --fail-on-risk`` reads the old state and flags it; run both.
+
+A value not known during a preview (a subaccount created in the same run, an Output) never produces a violation:
+an unknown account is judged against every allow-list (a violation only if no list allows the country), an
+unknown flag or country list is skipped; ``pulumi up`` runs the policies again with the values known. The pack
+is self-contained (it runs in its own virtualenv): the type tokens and flag names below are pinned against the
+package by its tests.
 """
 
 from __future__ import annotations
