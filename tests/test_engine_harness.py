@@ -11,7 +11,6 @@ import grpc
 import pulumi
 import pytest
 from google.protobuf import any_pb2
-from google.rpc import status_pb2
 from harness.engine import (
     SERVER_WORKERS,
     UNKNOWN,
@@ -23,7 +22,7 @@ from harness.engine import (
 )
 from harness.local_file import LocalFile
 from harness.probe import Folder, Probe, RenamedProbe, read_log
-from pulumi.runtime.proto import provider_pb2
+from pulumi.runtime.proto import provider_pb2, status_pb2
 
 LABEL_KEY = "twilio-dialing-tests:label"
 TOKEN_KEY = "twilio-dialing-tests:token"

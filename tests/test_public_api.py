@@ -209,3 +209,14 @@ def test_country_record_keeps_its_010_name_and_shares_the_flags_type():
     )
     update = CountryPermissionUpdate.of("GB", record.flags)
     assert update.model_dump() == {"iso_code": "GB", **record.flags.as_dict()}
+
+
+def test_the_package_and_pulumi_provider_load_in_one_process():
+    # A program may import pulumi.provider (component providers) as well: two copies of google.rpc.Status
+    # in protobuf's descriptor pool fail the import with "duplicate symbol", in either order.
+    import subprocess
+    import sys
+
+    for order in ("pulumi.provider, pulumi_twilio_dialing", "pulumi_twilio_dialing, pulumi.provider"):
+        done = subprocess.run([sys.executable, "-c", f"import {order}"], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr[-500:]

@@ -26,9 +26,11 @@ from typing import Any
 
 import grpc
 from google.protobuf import any_pb2
-from google.rpc import code_pb2, status_pb2
 from pulumi.runtime import rpc
-from pulumi.runtime.proto import provider_pb2
+
+# pulumi's own copy of google.rpc.Status: importing googleapis-common-protos' as well clashes in the
+# protobuf descriptor pool ("duplicate symbol 'google.rpc.Status'") once anything imports pulumi.provider.
+from pulumi.runtime.proto import provider_pb2, status_pb2
 
 __all__ = ["report_partial_state"]
 
@@ -64,6 +66,6 @@ def report_partial_state(id_: str, outputs: Mapping[str, Any], reason: str) -> b
         return False
     detail = any_pb2.Any()
     detail.Pack(provider_pb2.ErrorResourceInitFailed(id=id_, properties=_struct(outputs), reasons=[reason]))
-    status = status_pb2.Status(code=code_pb2.UNKNOWN, message=reason, details=[detail])
+    status = status_pb2.Status(code=grpc.StatusCode.UNKNOWN.value[0], message=reason, details=[detail])
     context.set_trailing_metadata((("grpc-status-details-bin", status.SerializeToString()),))
     return True

@@ -77,10 +77,9 @@ import grpc
 import pulumi
 import pulumi.runtime
 from google.protobuf import empty_pb2, struct_pb2
-from google.rpc import status_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
-from pulumi.runtime.proto import alias_pb2, provider_pb2, provider_pb2_grpc, resource_pb2
+from pulumi.runtime.proto import alias_pb2, provider_pb2, provider_pb2_grpc, resource_pb2, status_pb2
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 UNKNOWN = rpc.UNKNOWN

@@ -27,7 +27,6 @@ from typing import Any
 import grpc
 import pulumi
 from google.protobuf import any_pb2, struct_pb2
-from google.rpc import status_pb2
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -38,7 +37,7 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
-from pulumi.runtime.proto import provider_pb2
+from pulumi.runtime.proto import provider_pb2, status_pb2
 
 PROVIDER_KEY = "__provider"
 SERVER_MODULE = "pulumi.dynamic.__main__"
