@@ -14,7 +14,6 @@ __all__ = [
     "CountryFlagStore",
     "Flags",
     "Values",
-    "changed_flags",
     "flags_of",
     "table_of",
     "values_of",
@@ -46,15 +45,6 @@ def table_of(values: Mapping[tuple[str, str], bool]) -> dict[str, dict[str, bool
     for (iso, flag), value in sorted(values.items(), key=lambda kv: (kv[0][0], FLAG_NAMES.index(kv[0][1]))):
         table.setdefault(iso, {})[flag] = value
     return table
-
-
-def changed_flags(before: Mapping[str, bool], after: Mapping[str, bool]) -> list[str]:
-    """``name old -> new`` for each flag that differs."""
-    return [
-        f"{name} {str(before[name]).lower()} -> {str(after[name]).lower()}"
-        for name in FLAG_NAMES
-        if before[name] != after[name]
-    ]
 
 
 def _describe(mismatches: Mapping[str, tuple[object, object]], shown: int = 12) -> str:
