@@ -27,8 +27,8 @@ def test_root_stack_is_a_per_tenant_template(twilio_emulator, stack):
     backend.set_flags(main, "FR", low_risk_numbers_enabled=True)
     acme = stack(config=tenant_config(twilio_emulator, "Pulumi.acme.yaml"), project="twilio-dialing")
     globex = stack(config=tenant_config(twilio_emulator, "Pulumi.globex.yaml"), project="twilio-dialing")
-    acme.up(program("__main__.py"))
-    globex.up(program("__main__.py"))
+    acme.up(program("templates/tenant/__main__.py"))
+    globex.up(program("templates/tenant/__main__.py"))
     names = {a.friendly_name: a for a in backend.accounts.values() if a.is_subaccount}
     assert set(names) == {"Acme Ltd", "Globex Brasil"}
     acme_sid, globex_sid = names["Acme Ltd"].sid, names["Globex Brasil"].sid
@@ -38,7 +38,7 @@ def test_root_stack_is_a_per_tenant_template(twilio_emulator, stack):
     assert backend.effective_flags(acme_sid, "GB") == flags(low=True)
 
     backend.clear_request_log()
-    assert acme.preview(program("__main__.py")).kinds() == dict.fromkeys(
+    assert acme.preview(program("templates/tenant/__main__.py")).kinds() == dict.fromkeys(
         ["tenant-subaccount", "tenant-inheritance", "tenant-permissions"], "same"
     )
     assert backend.request_log() == []
@@ -53,7 +53,7 @@ def test_root_stack_refuses_a_malformed_country_list(twilio_emulator, stack):
         twilio_emulator, **{"twilio-dialing:tenantName": "x", "twilio-dialing:allowedCountries": '"BR"'}
     )
     with pytest.raises(Exception, match=r"allowedCountries must be a list of ISO codes"):
-        stack(config=config, project="twilio-dialing").up(program("__main__.py"))
+        stack(config=config, project="twilio-dialing").up(program("templates/tenant/__main__.py"))
 
 
 def test_harden_account_example(twilio_emulator, stack):

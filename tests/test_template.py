@@ -49,7 +49,8 @@ def test_the_root_is_the_demo_project_running_the_templates_program():
     root = yaml.safe_load((REPO / "Pulumi.yaml").read_text())
     assert root["name"] == "twilio-dialing"
     assert "template" not in root  # `pulumi new <checkout>` would copy tests and sources: use templates/tenant
-    assert (REPO / "__main__.py").read_text() == (TEMPLATE / "__main__.py").read_text()
+    assert (REPO / root["main"]).resolve() == TEMPLATE.resolve()  # the template's program, not a copy
+    assert not (REPO / "__main__.py").exists()
 
 
 def test_the_templates_requirement_admits_this_version():
