@@ -404,7 +404,12 @@ class _Monitor(MockMonitor):
         id_, state = self.recorder.read(registration, request.id)
         properties = _sync_await(rpc.serialize_properties(state, {}))
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, id_, state)  # type: ignore[arg-type]
-        return resource_pb2.ReadResourceResponse(urn=urn, id=id_, properties=properties)
+        response = resource_pb2.ReadResourceResponse(urn=urn, properties=properties)
+        # `id` joined the monitor's answer in later protocol versions; the SDK of those releases reads it,
+        # older ones (pulumi 3.260, our floor) take the ID they asked for. Answer as the installed SDK's engine would.
+        if "id" in resource_pb2.ReadResourceResponse.DESCRIPTOR.fields_by_name:
+            response.id = id_
+        return response
 
 
 def run_program(
