@@ -201,25 +201,10 @@ def test_update_diagnostics_of_0_1_0_state_name_exactly_the_countries_the_update
     import copy
     import re
 
-    from conftest import HERMETIC_ENV, SECRET_KEYS, stack_config
-    from harness.engine import ResourceState
-    from test_state_contract import load, program_of, seed
+    from test_state_contract import program_of, recorded_stack
 
-    fixture = load(scenario)
-    world = fixture["world"]
-    with Emulator(main_account_sid=world["main_account_sid"], main_auth_token=world["main_auth_token"]) as emulator:
-        seed(emulator.backend, world["after"])
-        engine = make_engine(
-            config=stack_config(emulator),
-            secret_keys=SECRET_KEYS,
-            env=HERMETIC_ENV,
-            project=fixture["project"],
-            stack=fixture["stack"],
-        )
-        for r in fixture["resources"]:
-            engine.state[r["name"]] = ResourceState(
-                r["type"], r["name"], r["urn"], r["id"], copy.deepcopy(r["inputs"]), copy.deepcopy(r["outputs"]), set()
-            )
+    with recorded_stack(scenario, make_engine) as recorded:
+        emulator, engine, fixture = recorded.emulator, recorded.engine, recorded.fixture
         [top] = fixture["program"]
         program = program_of([top | {"args": change(copy.deepcopy(top["args"]))}])
         emulator.backend.clear_request_log()

@@ -26,6 +26,7 @@ import json
 import pickletools
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -372,10 +373,10 @@ class Recorded:
         return [r.path for r in self.emulator.backend.request_log() if r.method != "GET"]
 
 
-@pytest.fixture(params=SCENARIOS)
-def recorded(request, make_engine) -> Iterator[Recorded]:
+@contextmanager
+def recorded_stack(scenario: str, make_engine: Callable[..., Engine]) -> Iterator[Recorded]:
     """The emulator seeded with the world after the recorded up, and an engine holding the recorded state."""
-    fixture = load(request.param)
+    fixture = load(scenario)
     world = fixture["world"]
     with Emulator(main_account_sid=world["main_account_sid"], main_auth_token=world["main_auth_token"]) as emulator:
         seed(emulator.backend, world["after"])
@@ -400,6 +401,12 @@ def recorded(request, make_engine) -> Iterator[Recorded]:
             )
         emulator.backend.clear_request_log()
         yield Recorded(fixture, emulator, engine)
+
+
+@pytest.fixture(params=SCENARIOS)
+def recorded(request, make_engine) -> Iterator[Recorded]:
+    with recorded_stack(request.param, make_engine) as stack:
+        yield stack
 
 
 def test_refresh_keeps_the_recorded_resources_and_their_restore_points(recorded):
