@@ -529,3 +529,54 @@ def test_a_failed_read_back_after_creating_a_subaccount_still_records_it(twilio_
     engine.up(lambda: Subaccount("tenant", SubaccountArgs(friendly_name="Acme")))
     made = [a.sid for a in backend.accounts.values() if a.friendly_name == "Acme" and a.status == "active"]
     assert [engine.state["tenant"].id] == made  # recorded from the create's answer, not orphaned
+
+
+def test_a_get_beside_the_resource_managing_that_country_changes_nothing_under_faults(twilio_emulator, stack):
+    """`DialingPermissionCountry.get` of GB beside the resource that hardens GB (who else manages it: the read
+    entry must never claim, write or restore); the hardening's answer is lost once, then its destroy fails
+    (what if the answer is lost or the next request fails); the next up, refresh and destroy still know the
+    restore point, and only the managed resource ever writes."""
+    backend, main = twilio_emulator.backend, twilio_emulator.main_account.sid
+    risky(twilio_emulator, main, "GB")
+    original = backend.stored_flags(main, "GB")
+    engine = stack(config=stack_config(twilio_emulator, **TIGHT_RETRIES))
+
+    def program() -> None:
+        DialingPermissionCountry(
+            "gb",
+            DialingPermissionCountryArgs(
+                iso_code="GB", high_risk_special_numbers_enabled=False, high_risk_tollfraud_numbers_enabled=False
+            ),
+        )
+        DialingPermissionCountry.get("gb-as-read", f"{main}/GB")
+
+    def writes() -> int:
+        return sum(1 for r in backend.request_log() if r.method == "POST")
+
+    backend.faults.add(Fault("drop", count=1, path_prefix=BULK))
+    with pytest.raises(ProviderError) as failed:
+        engine.up(program)
+    assert "got no answer" in failed.value.details
+    assert backend.stored_flags(main, "GB") == original  # the lost write was put back
+    assert "gb" not in engine.state
+
+    engine.up(program)
+    assert not backend.stored_flags(main, "GB").high_risk_tollfraud_numbers_enabled
+    assert engine.state["gb-as-read"].external
+    assert engine.state["gb"].outputs["flags_before_adoption"]["high_risk_tollfraud_numbers_enabled"] is True
+    backend.clear_request_log()
+    assert set(engine.refresh().kinds().values()) <= {"same", "refresh"}
+    assert set(engine.preview(program).kinds().values()) == {"same", "read"}  # a get reads in previews too
+    assert writes() == 0
+
+    backend.faults.add(Fault("error", status=503, count=1000, path_prefix=BULK))
+    with pytest.raises(ProviderError):
+        engine.destroy()
+    assert "gb" in engine.state  # a failed delete keeps the resource and its restore point
+    assert engine.state["gb"].outputs["flags_before_adoption"]["high_risk_tollfraud_numbers_enabled"] is True
+    backend.faults.clear()
+    backend.clear_request_log()
+    engine.destroy()
+    assert engine.state == {}
+    assert backend.stored_flags(main, "GB") == original  # the restore point came back once, from "gb"
+    assert writes() == 1
