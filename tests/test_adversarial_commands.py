@@ -342,8 +342,11 @@ def test_probe_cli_closes_the_subaccount_when_its_terminal_hangs_up(tmp_path):
         for line in process.stderr:
             if "new_subaccount_inheritance" in line:  # the subaccount exists now
                 break
+        else:
+            pytest.fail("the probe never reached the step after creating its subaccount")
         process.send_signal(signal.SIGHUP)
         process.communicate(timeout=60)
+        assert process.returncode == 130  # interrupted, not finished
         (sub,) = subaccounts(emulator)
         assert sub.status == "closed"
 

@@ -91,7 +91,8 @@ def test_audit_never_prints_a_secret(twilio_emulator, monkeypatch, capsys):
     _, risky, _ = seed(twilio_emulator)
     token = twilio_emulator.backend.accounts[risky].auth_token
     for argv in (("audit", "--subaccounts"), ("audit", "--subaccounts", "--json")):
-        _, out, err, _ = run_cli(twilio_emulator, capsys, *argv)
+        code, out, err, _ = run_cli(twilio_emulator, capsys, *argv)
+        assert code == 0 and "Risky Ltd" in out  # it did report the account whose token it used
         for secret in (token, twilio_emulator.main_account.auth_token):
             assert secret not in out and secret not in err
 

@@ -243,9 +243,9 @@ def test_insights_counts_blocked_calls_per_tenant_and_country(twilio_emulator, m
 def test_the_suggested_change_lets_the_blocked_calls_through(twilio_emulator, monkeypatch, capsys, stack):
     use_emulator(monkeypatch, twilio_emulator)
     _, acme, globex = seed(twilio_emulator)
-    _, report, _ = run_json(twilio_emulator, capsys, "insights", "--subaccounts")
+    code, report, _ = run_json(twilio_emulator, capsys, "insights", "--subaccounts")
     changes = [a["change"] for a in report["accounts"] if a["change"]]
-    assert len(changes) == 2
+    assert code == 0 and len(changes) == 2
     program = "\n\n".join(changes)
     stack().up(lambda: exec(compile(program, "<insights>", "exec"), dict(globals())))  # noqa: S102
     assert call(twilio_emulator, acme, FRANCE).status == "queued"
@@ -255,8 +255,10 @@ def test_the_suggested_change_lets_the_blocked_calls_through(twilio_emulator, mo
     assert twilio_emulator.backend.stored_flags(acme, "FR") == flags(low=True)
     assert twilio_emulator.backend.stored_flags(acme, "LV") == flags(special=True)
     # Run again: nothing is blocked any more in the tables, so no flag is left to enable.
-    _, again, _ = run_json(twilio_emulator, capsys, "insights", "--subaccounts")
-    assert all(c["flags_to_enable"] == [] for a in again["accounts"] for c in a["countries"])
+    code, again, _ = run_json(twilio_emulator, capsys, "insights", "--subaccounts")
+    countries = [c for a in again["accounts"] for c in a["countries"]]
+    assert code == 0 and countries  # the blocked calls are still reported ...
+    assert all(c["flags_to_enable"] == [] for c in countries)  # ... with nothing left to enable
 
 
 def test_insights_prints_a_table_and_the_code(twilio_emulator, monkeypatch, capsys):

@@ -18,6 +18,7 @@ import yaml
 from conftest import REPO
 from harness.digest import preview_digest
 from helpers import make_subaccount
+from packaging.version import Version
 from pulumi_policy import (
     EnforcementLevel,
     PolicyCustomTimeouts,
@@ -94,7 +95,7 @@ def test_the_pack_is_what_pulumi_loads():
     assert "virtualenv" in project["runtime"]["options"]
     [requirement] = (POLICY / "requirements.txt").read_text().split()
     assert requirement.startswith("pulumi-policy")
-    assert version("pulumi-policy") >= "1.21"
+    assert Version(version("pulumi-policy")) >= Version("1.21")
     main = ast.parse((POLICY / "__main__.py").read_text())
     imported = {alias.name for node in ast.walk(main) if isinstance(node, ast.ImportFrom) for alias in node.names}
     assert {"PACK_NAME", "POLICIES", "PolicyPack"} <= imported

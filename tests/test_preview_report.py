@@ -10,6 +10,7 @@ import runpy
 from pathlib import Path
 
 import pulumi
+import pytest
 from conftest import REPO
 from harness.digest import preview_digest
 from helpers import make_subaccount, requests_made
@@ -293,7 +294,10 @@ def test_committed_example_comments_are_what_the_report_renders(twilio_emulator,
         path = EXAMPLES / f"comment-{name}.md"
         if target:
             path.write_text(text)
+            continue
         assert path.read_text() == text, f"{path} is stale: rerun with WRITE_EXAMPLE_COMMENTS=1"
+    if target:
+        pytest.fail("example comments rewritten: review and commit them, then run without WRITE_EXAMPLE_COMMENTS")
 
 
 def test_replace_and_refresh_drift(twilio_emulator, stack, capsys, tmp_path):
