@@ -551,6 +551,7 @@ class ProviderServer:
                 [sys.executable, "-u", "-m", "pulumi.dynamic", "127.0.0.1:0"],
                 cwd=cwd,
                 env=environment,
+                stdin=subprocess.DEVNULL,  # the engine gives its plugins no terminal input; nor do forked ones
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
             )

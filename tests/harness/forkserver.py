@@ -8,6 +8,13 @@ imported, no gRPC object created before the fork (gRPC's C core must not cross a
 its own environment, working directory and stdout/stderr, and it runs ``pulumi/dynamic/__main__.py`` as
 ``__main__`` exactly as ``-m`` does.
 
+What differs from a process of its own, and why it does not matter here: every child shares the fork
+server's string-hash seed (set and dict-of-str iteration orders repeat between commands of one test process;
+the provider's requests and messages are sorted where order is visible), and the interpreter's start-up
+settings (``PYTHON*`` variables, ``sys.flags``) are the fork server's, which the harness starts with the first
+engine's environment; the environment each child *sees* is its own. ``os._exit`` follows ``main()``: the
+server only ever ends by a signal, as under the engine.
+
 Set ``TWILIO_DIALING_HARNESS_FORK=0`` to start every provider with ``subprocess`` instead (the slow, literal
 way); tests/test_engine_harness.py checks that both behave the same.
 
@@ -54,7 +61,7 @@ def _child(request: dict[str, object], stdout: int, stderr: int, control: socket
         os.close(fd)
     # ``python -u``: unbuffered binary streams, text written through at once.
     sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", 0), write_through=True)
-    sys.stderr = io.TextIOWrapper(os.fdopen(2, "wb", 0), write_through=True)
+    sys.stderr = io.TextIOWrapper(os.fdopen(2, "wb", 0), write_through=True, errors="backslashreplace")
     env = request["env"]
     assert isinstance(env, dict)
     os.environ.clear()
@@ -65,8 +72,12 @@ def _child(request: dict[str, object], stdout: int, stderr: int, control: socket
     try:
         runpy.run_module("pulumi.dynamic", run_name="__main__", alter_sys=True)
         code = 0
-    except SystemExit as exit_:
-        code = exit_.code if isinstance(exit_.code, int) else 1
+    except SystemExit as exit_:  # as the interpreter treats it: None is 0, any other object is printed, 1
+        if exit_.code is None or isinstance(exit_.code, int):
+            code = exit_.code or 0
+        else:
+            print(exit_.code, file=sys.stderr)
+            code = 1
     except BaseException:  # what the interpreter would print before exiting 1
         import traceback
 
