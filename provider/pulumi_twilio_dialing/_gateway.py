@@ -113,8 +113,12 @@ class RetryPolicy:
     max_delay: float = 8.0
     timeout: float = 60.0
 
+    def ceiling(self, attempt: int) -> float:
+        """The longest wait before retry number ``attempt + 1``: the backoff, doubling up to ``max_delay``."""
+        return float(min(self.max_delay, self.base_delay * 2.0**attempt))
+
     def delay(self, attempt: int, retry_after: float | None) -> float:
-        ceiling = float(min(self.max_delay, self.base_delay * 2.0**attempt))
+        ceiling = self.ceiling(attempt)
         if retry_after is not None:
             return max(retry_after, ceiling)
         return random.uniform(ceiling / 2, ceiling)
@@ -268,7 +272,7 @@ class Gateway:
         for attempt in range(reads - 1):
             if settled(found):
                 break
-            self._sleep(min(self.retry.max_delay, self.retry.base_delay * 2**attempt))
+            self._sleep(self.retry.ceiling(attempt))
             found = read()
         return found
 
@@ -334,10 +338,7 @@ class Gateway:
             except _PermanentConnectionError:
                 raise
             except TwilioRequestError as error:
-                troubled = isinstance(error, (RateLimitedError, TwilioConnectionError)) or (
-                    isinstance(error, TwilioApiError) and error.status in RETRYABLE_STATUSES
-                )
-                if not troubled:
+                if not self._retryable(error, idempotent=True):  # a refusal, not trouble on the way
                     self.budget.answered(host)  # an answer, even a refusal, shows the host is there
                     raise
                 self.budget.failed(host, started, answered=not isinstance(error, _UnreachableError))

@@ -12,7 +12,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .._models import DialingPermissionsCountry
+    from .._models import CountryRecord
     from .._ops import AccountView, Output, Reader
 
 __all__ = ["register"]
@@ -73,7 +73,7 @@ def audit(reader: Reader, *, subaccounts: bool, output: Output) -> list[AccountV
         return [main, *reader.each(subs, reader.view, advance)]
 
 
-def _isos(table: tuple[DialingPermissionsCountry, ...], flag: str) -> list[str]:
+def _isos(table: tuple[CountryRecord, ...], flag: str) -> list[str]:
     return sorted(c.iso_code for c in table if getattr(c, flag))
 
 

@@ -22,16 +22,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .._models import DialingPermissionsCountry
+    from .._models import CountryRecord
     from .._ops import AccountView, Output, Reader
 
 __all__ = ["register", "render_program"]
 
-FLAG_NAMES = (
-    "low_risk_numbers_enabled",
-    "high_risk_special_numbers_enabled",
-    "high_risk_tollfraud_numbers_enabled",
-)
 FILES = ("__main__.py", "Pulumi.yaml")
 _PROJECT = re.compile(r"\A[A-Za-z0-9_.-]{1,100}\Z")
 
@@ -113,9 +108,11 @@ def read(reader: Reader, only: list[str] | None, args: argparse.Namespace, outpu
         return [main, *reader.each(subs, reader.view, advance)]
 
 
-def compact(table: tuple[DialingPermissionsCountry, ...]) -> tuple[dict[str, bool], dict[str, dict[str, bool]]]:
+def compact(table: tuple[CountryRecord, ...]) -> tuple[dict[str, bool], dict[str, dict[str, bool]]]:
     """The default of each flag (the value most countries have; False on a tie, the safer reading) and, per
     country that differs, only the flags that differ from it."""
+    from .._models import FLAG_NAMES  # here: the CLI's start-up (--help) imports no pydantic
+
     default = {}
     for name in FLAG_NAMES:
         votes = Counter(bool(getattr(c, name)) for c in table)

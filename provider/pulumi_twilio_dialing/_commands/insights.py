@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote
 
 if TYPE_CHECKING:
-    from .._models import AlertRecord, DialingPermissionsCountry
+    from .._models import AlertRecord, CountryRecord
     from .._ops import Output, Reader
 
 __all__ = ["BLOCKED_CODES", "register"]
@@ -132,7 +132,7 @@ def insights(reader: Reader, *, since: datetime, subaccounts: bool, output: Outp
             advance,
         )
     blocked_anywhere = [a for batch in alerts for a in batch]
-    table: tuple[DialingPermissionsCountry, ...] = tuple(reader.main.list_countries()) if blocked_anywhere else ()
+    table: tuple[CountryRecord, ...] = tuple(reader.main.list_countries()) if blocked_anywhere else ()
     countries = {c.iso_code: c for c in table}
     tenants: list[TenantFinding] = []
     for (sid, name, is_sub), batch in zip(accounts, alerts, strict=True):
@@ -176,7 +176,7 @@ def insights(reader: Reader, *, since: datetime, subaccounts: bool, output: Outp
     return tenants
 
 
-def _table(reader: Reader) -> Callable[[str], tuple[DialingPermissionsCountry, ...]]:
+def _table(reader: Reader) -> Callable[[str], tuple[CountryRecord, ...]]:
     return lambda sid: tuple(reader.gateway(sid).list_countries())
 
 
@@ -200,7 +200,7 @@ def _number(text: str) -> str | None:
     return None
 
 
-def _twilio_iso(number: str, table: tuple[DialingPermissionsCountry, ...]) -> str | None:
+def _twilio_iso(number: str, table: tuple[CountryRecord, ...]) -> str | None:
     """The ISO code of the number's country in Twilio's Dialing Permissions list. ``phonenumbers`` names the
     country; Twilio's list does not always use the same entry (Canada is part of "United States/Canada",
     US, for instance), so a region missing from the list, or whose codes do not match the number, falls

@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from .._exceptions import ConfigurationError
 from .._gateway import Gateway
-from .._models import AccountRecord, DialingPermissionsCountry
+from .._models import AccountRecord, CountryRecord
 from .._session import Session
 
 __all__ = ["AccountView", "Reader", "parse_since"]
@@ -58,7 +58,7 @@ class AccountView:
     friendly_name: str
     is_subaccount: bool
     inherits: bool | None = None  # None: a main account (inheritance is a subaccount setting)
-    table: tuple[DialingPermissionsCountry, ...] | None = None  # None: not read (it inherits)
+    table: tuple[CountryRecord, ...] | None = None  # None: not read (it inherits)
 
     @property
     def kind(self) -> str:

@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 
 from .._exceptions import ConfigurationError, NotFoundError, TwilioApiError, TwilioConnectionError, TwilioDialingError
 from .._gateway import Gateway
-from .._models import AccountRecord, CountryPermissionUpdate, DialingPermissionsCountry
+from .._models import FLAG_NAMES, AccountRecord, CountryPermissionUpdate, CountryRecord
 from .._redact import scrub
 from .._session import Session
 from ._findings import SETTINGS, Finding, ProbeReport
@@ -47,7 +47,7 @@ __all__ = ["ProbeOptions", "run_probe"]
 
 T = TypeVar("T")
 Triple = tuple[bool, bool, bool]
-FLAGS = ("low_risk_numbers_enabled", "high_risk_special_numbers_enabled", "high_risk_tollfraud_numbers_enabled")
+FLAGS = FLAG_NAMES  # a Triple holds the flags in this order
 ALL_OFF: Triple = (False, False, False)
 LOW_RISK_ONLY: Triple = (True, False, False)
 
@@ -71,7 +71,7 @@ class ProbeOptions:
     clock: Callable[[], float] = time.monotonic
 
 
-def triple(country: DialingPermissionsCountry) -> Triple:
+def triple(country: CountryRecord) -> Triple:
     return (
         country.low_risk_numbers_enabled,
         country.high_risk_special_numbers_enabled,
