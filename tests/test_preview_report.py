@@ -345,4 +345,4 @@ def test_a_state_it_cannot_read_is_named_not_fatal(capsys, tmp_path):
     state = {"urn": urn, "type": urn.split("::")[2], "outputs": {"permissions": ["not", "a", "table"]}}
     digest = {"steps": [{"op": "delete", "urn": urn, "oldState": state}], "changeSummary": {"delete": 1}}
     document = as_json(capsys, tmp_path, digest)
-    assert document["resources"][0]["notes"] == ["could not compute the effect from this state (AttributeError)"]
+    assert document["resources"][0]["notes"] == ["could not compute the effect from this state (StateUnreadableError)"]

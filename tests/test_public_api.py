@@ -34,6 +34,7 @@ PACKAGE_API = [
     "PartialWriteError",
     "RateLimitedError",
     "StateDivergedError",
+    "StateUnreadableError",
     "Subaccount",
     "SubaccountArgs",
     "SubaccountInheritance",
@@ -101,6 +102,7 @@ def test_one_exception_hierarchy():
         PartialWriteError,
         RateLimitedError,
         StateDivergedError,
+        StateUnreadableError,
         TwilioApiError,
         TwilioConnectionError,
         TwilioDialingError,
@@ -115,6 +117,7 @@ def test_one_exception_hierarchy():
         WriteNotAppliedError,
         PartialWriteError,
         StateDivergedError,
+        StateUnreadableError,
         UnknownCountryError,
     ):
         assert issubclass(error, TwilioDialingError)

@@ -8,6 +8,7 @@ Every error this package raises on purpose derives from :class:`TwilioDialingErr
     ├── WriteNotAppliedError    Twilio accepted a write but reading back shows it did not take
     ├── PartialWriteError       a change spread over several requests failed part-way (says what was applied)
     ├── StateDivergedError      a failed change could not be put back: Twilio differs from Pulumi's state
+    ├── StateUnreadableError    a resource's state holds a value this package never writes (edited by hand)
     ├── UnknownCountryError     an ISO code that Twilio's country list for the account does not have
     └── TwilioRequestError      a request to Twilio failed (says which: ``method``, ``path``)
         ├── TwilioConnectionError   no answer at all (refused, reset, timed out): it may or may not have
@@ -34,6 +35,7 @@ __all__ = [
     "PartialWriteError",
     "RateLimitedError",
     "StateDivergedError",
+    "StateUnreadableError",
     "TwilioApiError",
     "TwilioConnectionError",
     "TwilioDialingError",
@@ -102,6 +104,11 @@ class StateDivergedError(TwilioDialingError):
     def __init__(self, message: str, differences: dict[str, tuple[bool | None, bool | None, bool | None]]) -> None:
         super().__init__(message)
         self.differences = differences
+
+
+class StateUnreadableError(TwilioDialingError):
+    """A resource's properties in Pulumi's state hold a value of a type this package never writes (the
+    state was edited by hand, or written by something else). Nothing was sent to Twilio."""
 
 
 class UnknownCountryError(TwilioDialingError):

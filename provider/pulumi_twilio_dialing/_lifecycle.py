@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 from pydantic import BaseModel
@@ -48,7 +48,8 @@ from ._exceptions import (
 from ._ids import AccountId, ResourceId
 from ._partial import report_partial_state
 from ._permissions import Values
-from ._provider import PROVIDER_KEY, DialingProvider, check_inputs, has_unknowns
+from ._properties import PROVIDER_KEY, Properties, read_properties
+from ._provider import DialingProvider, check_inputs, has_unknowns, is_unknown
 from ._redact import say, scrub_exception
 
 __all__ = ["UNVERIFIED", "ManagedProvider", "SettingKey", "SettingStore", "SettingsProvider"]
@@ -60,6 +61,7 @@ PARTIAL_RESTORE_POINTS = "partial_restore_points"
 is limited to a few KiB; a whole table of flags as a Struct is not)."""
 
 F = TypeVar("F", bound=Callable[..., Any])
+P = TypeVar("P", bound=Properties)
 SHOWN = 12  # settings named in one diagnostic line before "... and N more"
 # Lines of differences an error lists; all of them go to the diagnostics. An error travels back to the engine
 # in gRPC status headers, which gRPC clients cap at 8 KiB (soft) to 16 KiB: keep it well within.
@@ -106,11 +108,18 @@ def _lower(value: bool | None) -> str:
     return "unknown" if value is None else str(value).lower()
 
 
-class ManagedProvider(DialingProvider):
-    """The lifecycle shape of every resource; subclasses implement the ``_hooks``."""
+class ManagedProvider(DialingProvider, Generic[P]):
+    """The lifecycle shape of every resource; subclasses implement the ``_hooks``.
+
+    The engine calls in with plain dicts; each engine method reads them into the resource's
+    :class:`~._properties.Properties` model (``PROPERTIES``) once, and every hook works on that model.
+    """
 
     KIND: ClassVar[str]
     INPUTS: ClassVar[type[BaseModel]]
+    """The strict model ``check`` applies to the program's inputs (its failures name field, value and fix)."""
+    PROPERTIES: type[P]
+    """What the handlers see: checked inputs and recorded outputs, typed (see :mod:`._properties`)."""
     INPUT_KEYS: ClassVar[tuple[str, ...]]
     """Inputs kept in the outputs and handed back on refresh."""
     UPDATE_KEYS: ClassVar[tuple[str, ...]]
@@ -123,40 +132,45 @@ class ManagedProvider(DialingProvider):
     ID: ClassVar[type[ResourceId]] = AccountId
     """How the resource's ID is written and read back."""
 
-    # ---------------------------------------------------------------------------------- hooks
-    def _complete(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        """Checked inputs with defaults that depend on other inputs filled in."""
-        return inputs
+    def properties(self, raw: Mapping[str, Any], id_: str = "") -> P:
+        """``raw`` (inputs or outputs as the engine sends them) as this resource's properties."""
+        return read_properties(self.PROPERTIES, self.KIND, raw, where=id_)
 
-    def _claim(self, inputs: dict[str, Any]) -> list[CheckFailure]:
-        """Claim what the resource manages in this deployment; failures for conflicts."""
+    # ---------------------------------------------------------------------------------- hooks
+    def _completed(self, inputs: P) -> dict[str, Any]:
+        """Inputs whose defaults depend on other inputs, filled in at check (none by default)."""
+        return {}
+
+    def _claim(self, inputs: P, identity: str) -> list[CheckFailure]:
+        """Claim what the resource manages in this deployment (``identity`` tells this resource from the
+        others, see :func:`._claims.identify`); failures for conflicts."""
         return []
 
-    def _check_new(self, inputs: dict[str, Any]) -> None:
+    def _check_new(self, inputs: P) -> None:
         """A resource about to be created was checked (preview diagnostics)."""
 
-    def _pending(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> bool:
+    def _pending(self, id_: str, olds: P, news: P) -> bool:
         """Changes the inputs do not show (e.g. drift recorded by a refresh). Runs during diff."""
         return False
 
-    def _replacing(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> None:
+    def _replacing(self, id_: str, olds: P, news: P) -> None:
         """The resource is about to be replaced (its original is deleted at the end of the run)."""
 
-    def _create(self, props: dict[str, Any]) -> CreateResult:
+    def _create(self, inputs: P) -> CreateResult:
         raise NotImplementedError
 
-    def _read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+    def _read(self, id_: str, recorded: P) -> ReadResult:
         raise NotImplementedError
 
-    def _look_up(self, id_: str, inputs: dict[str, Any]) -> ReadResult:
-        """``Resource.get``: read what the ID names, with only the inputs the ID itself names (nothing is
-        managed, so there is no restore point)."""
-        return self._read(id_, inputs)
+    def _look_up(self, id_: str, named: P) -> ReadResult:
+        """``Resource.get``: read what the ID names, with only the properties the ID itself names (nothing
+        is managed, so there is no restore point)."""
+        return self._read(id_, named)
 
-    def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+    def _update(self, id_: str, olds: P, news: P) -> UpdateResult:
         raise NotImplementedError
 
-    def _delete(self, id_: str, props: dict[str, Any]) -> None:
+    def _delete(self, id_: str, recorded: P) -> None:
         raise NotImplementedError
 
     # ---------------------------------------------------------------------------------- engine methods
@@ -165,52 +179,61 @@ class ManagedProvider(DialingProvider):
         result = check_inputs(self.INPUTS, self.KIND, news)
         if result.failures or has_unknowns(result.inputs, self.CLAIM_KEYS):
             return result
-        inputs = self._complete(dict(result.inputs))
-        failures = self._claim(inputs)
-        if not failures and not olds:
-            self._check_new(inputs)
+        known = {k: v for k, v in result.inputs.items() if not is_unknown(v)}
+        inputs = {**result.inputs, **self._completed(self.properties(known))}
+        checked = self.properties({k: v for k, v in inputs.items() if not is_unknown(v)})
+        failures = self._claim(checked, _claims.identify(self.KIND, inputs))
+        if not failures and not olds and len(known) == len(result.inputs):
+            self._check_new(checked)
         return CheckResult(inputs, failures)
 
     @_boundary
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         if has_unknowns(news, self.INPUT_KEYS):
             return DiffResult(changes=None)
+        recorded, wanted = self.properties(olds, id_), self.properties(news, id_)
+        # What the engine compares is the properties as it keeps them (a key absent differs from a value).
         replaces = [k for k in self.REPLACE_KEYS if olds.get(k) != news.get(k)]
-        if self.ACCOUNT_REPLACES and "account_sid" not in replaces and self.account_changed(olds, news):
+        if self.ACCOUNT_REPLACES and "account_sid" not in replaces and self._account_changed(recorded, wanted):
             replaces.append("account_sid")
         if replaces:
-            self._replacing(id_, olds, news)
+            self._replacing(id_, recorded, wanted)
             return DiffResult(changes=True, replaces=replaces, delete_before_replace=False)
         changed = [k for k in (*self.UPDATE_KEYS, PROVIDER_KEY) if olds.get(k) != news.get(k)]
-        pending = self._pending(id_, olds, news)
+        pending = self._pending(id_, recorded, wanted)
         return DiffResult(
-            changes=bool(changed or pending or olds.get(UNVERIFIED)), replaces=[], delete_before_replace=False
+            changes=bool(changed or pending or recorded.unverified), replaces=[], delete_before_replace=False
         )
 
     @_boundary
     def create(self, props: dict[str, Any]) -> CreateResult:
-        return self._create(props)
+        return self._create(self.properties(props))
 
     @_boundary
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         if not any(k != PROVIDER_KEY for k in props):
             # `Resource.get(name, id)`: the engine sends only what the program passed, the pickled provider
             # (a refresh always sends the state's outputs, which hold at least the account acted on).
-            return self._look_up(id_, self.ID.check(id_, self.KIND).inputs())
-        return self._read(id_, props)
+            return self._look_up(id_, self.properties(self.ID.check(id_, self.KIND).inputs(), id_))
+        return self._read(id_, self.properties(props, id_))
 
     @_boundary
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return self._update(id_, olds, news)
+        return self._update(id_, self.properties(olds, id_), self.properties(news, id_))
 
     @_boundary
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        self._delete(id_, props)
+        self._delete(id_, self.properties(props, id_))
 
     # ---------------------------------------------------------------------------------- helpers
-    def refreshed(self, id_: str, outputs: dict[str, Any]) -> ReadResult:
+    def _account_changed(self, olds: P, news: P) -> bool:
+        """Whether the account acted on changes (so the resource must be replaced). Without an explicit
+        ``account_sid``, a change of the configured account counts too."""
+        return self.resolved_account(news.account_sid, olds.account_sid) != olds.account_sid
+
+    def refreshed(self, id_: str, outputs: Mapping[str, Any]) -> ReadResult:
         """A read's result: the live outputs, and the inputs they imply (so the next diff sees drift)."""
-        return ReadResult(id_, outputs, {k: outputs[k] for k in self.INPUT_KEYS if k in outputs})
+        return ReadResult(id_, dict(outputs), {k: outputs[k] for k in self.INPUT_KEYS if k in outputs})
 
 
 class SettingStore(Protocol):
@@ -268,7 +291,7 @@ def _outcome(error: BaseException, targets: Mapping[SettingKey, bool], before: V
     return {key: before.get(key) if rejected else None for key in targets}
 
 
-class SettingsProvider(ManagedProvider):
+class SettingsProvider(ManagedProvider[P]):
     """A resource that manages settings of one account, with restore points (see the module docstring)."""
 
     TOPIC: ClassVar[str] = "countries"
@@ -281,150 +304,156 @@ class SettingsProvider(ManagedProvider):
     def _store(self, account_sid: str | None) -> SettingStore:
         raise NotImplementedError
 
-    def _account(self, props: Mapping[str, Any]) -> str | None:
+    def _account(self, props: P) -> str | None:
         """The account named by the inputs (None: the configured account)."""
-        value = props.get("account_sid")
-        return value if isinstance(value, str) and value else None
+        return props.account_sid or None
 
     def _account_of_id(self, id_: str) -> str:
         return self.ID.parse(id_).account_sid
 
-    def _resource_id(self, store: SettingStore, props: Mapping[str, Any]) -> str:
+    def _resource_id(self, store: SettingStore, props: P) -> str:
         return AccountId(store.account_sid).format()
 
     def _parse_id(self, id_: str) -> dict[str, Any]:
         """The inputs the ID names (the ID wins over the state when they disagree)."""
         return self.ID.parse(id_).inputs()
 
-    def _items(self, props: Mapping[str, Any]) -> list[str] | None:
+    def _items(self, props: P) -> list[str] | None:
         """Items to read (None: the whole table)."""
         return None
 
-    def _claim_items(self, inputs: Mapping[str, Any]) -> dict[str, frozenset[str]]:
+    def _claim_items(self, inputs: P) -> dict[str, frozenset[str]]:
         raise NotImplementedError
 
-    def _managed(self, props: Mapping[str, Any], live: Values) -> set[SettingKey]:
+    def _managed(self, props: P, live: Values) -> set[SettingKey]:
         """The settings ``props`` manage, given the live table (for "every country")."""
         raise NotImplementedError
 
-    def _desired(self, props: Mapping[str, Any], live: Values) -> Values:
+    def desired(self, props: P, live: Values) -> Values:
         """The value ``props`` want for each managed setting."""
         raise NotImplementedError
 
-    def _recorded(self, outputs: Mapping[str, Any]) -> Values:
+    def _recorded(self, outputs: P) -> Values:
         """The live values the state keeps."""
         raise NotImplementedError
 
-    def _restore_points(self, outputs: Mapping[str, Any]) -> Values:
+    def _restore_points(self, outputs: P) -> Values:
         """The restore points the state keeps (for state written by older versions: as they kept them)."""
         raise NotImplementedError
 
-    def _outputs(self, props: Mapping[str, Any], store: SettingStore, live: Values, restore: Values) -> dict[str, Any]:
+    def _outputs(self, props: P, store: SettingStore, live: Values, restore: Values) -> dict[str, Any]:
+        """The outputs to record: the inputs, the account acted on, the live values and the restore points."""
         raise NotImplementedError
 
-    def _partial_outputs(self, props: Mapping[str, Any], store: SettingStore, restore: Values) -> dict[str, Any]:
+    def _partial_outputs(self, props: P, store: SettingStore, restore: Values) -> dict[str, Any]:
         """What a partial state keeps: the account, the small inputs, the restore points, and the pickled
         provider (which the engine needs to update or delete it later). Live values are not kept: the next
         operation reads them."""
-        small = {k: props[k] for k in self.INPUT_KEYS if k in props and isinstance(props[k], (str, bool))}
+        given = props.wire()
+        small = {k: given[k] for k in self.INPUT_KEYS if isinstance(given.get(k), (str, bool))}
         return {
             **small,
             "account_sid": store.account_sid,
             UNVERIFIED: True,
             PARTIAL_RESTORE_POINTS: encode_values(restore),
-            PROVIDER_KEY: props.get(PROVIDER_KEY),
+            PROVIDER_KEY: props.provider,
         }
 
-    def _kept_values(self, outputs: Mapping[str, Any]) -> Values:
+    def kept_values(self, outputs: P) -> Values:
         """The live values the state keeps (none for a partial state)."""
-        return {} if PARTIAL_RESTORE_POINTS in outputs else self._recorded(outputs)
+        return {} if outputs.partial_restore_points is not None else self._recorded(outputs)
 
-    def _kept_restore_points(self, outputs: Mapping[str, Any]) -> Values:
-        encoded = outputs.get(PARTIAL_RESTORE_POINTS)
-        return decode_values(encoded) if isinstance(encoded, Mapping) else self._restore_points(outputs)
+    def kept_restore_points(self, outputs: P) -> Values:
+        """The restore points the state keeps (a partial state keeps them compact)."""
+        encoded = outputs.partial_restore_points
+        return decode_values(encoded) if encoded is not None else self._restore_points(outputs)
 
-    def _kept_managed(self, outputs: Mapping[str, Any], live: Values) -> set[SettingKey]:
+    def kept_managed(self, outputs: P, live: Values) -> set[SettingKey]:
         """What the state says the resource manages (a partial state: what it has restore points for)."""
-        if PARTIAL_RESTORE_POINTS in outputs:
-            return set(self._kept_restore_points(outputs))
+        if outputs.partial_restore_points is not None:
+            return set(self.kept_restore_points(outputs))
         return self._managed(outputs, live)
 
-    def _release_value(self, props: Mapping[str, Any], key: SettingKey, restore: Values) -> bool | None:
-        """What releasing ``key`` writes (None: leave it), by ``on_delete``."""
-        if props.get("on_delete", "restore") == "retain":
-            return None
-        if props.get("on_delete") == "disable":
-            return False
-        return restore.get(key)
+    def release_targets(self, props: P, keys: Iterable[SettingKey], restore: Values) -> Values:
+        """What releasing ``keys`` would write, by ``props``' ``on_delete``: the restore point (``restore``),
+        ``False`` for "disable", nothing for "retain" or for a setting without a restore point. Delete, the
+        update that stops managing a setting, and the preview report all start from this; the lifecycle then
+        leaves out what another resource manages now or someone else changed (:meth:`_releases`)."""
+        on_delete = props.on_delete or "restore"
+        if on_delete == "retain":
+            return {}
+        if on_delete == "disable":
+            return dict.fromkeys(keys, False)
+        return {key: restore[key] for key in keys if key in restore}
 
-    def _initial(self, store: SettingStore, props: Mapping[str, Any]) -> Values:
+    def _initial(self, store: SettingStore, props: P) -> Values:
         """The live values a create starts from (read once)."""
         return store.read(self._items(props))
 
-    def _check_live(self, props: Mapping[str, Any], store: SettingStore, live: Values) -> None:
+    def _check_live(self, props: P, store: SettingStore, live: Values) -> None:
         """Refuse inputs the live table cannot satisfy (before anything is written)."""
 
     def _gone(self, error: TwilioDialingError) -> bool:
         """Whether ``error`` means there is nothing left to manage (closed subaccount, vanished item)."""
         return isinstance(error, (AccountClosedError, NotFoundError))
 
-    def _not_found(self, props: Mapping[str, Any], store: SettingStore) -> TwilioDialingError | None:
+    def _not_found(self, props: P, store: SettingStore) -> TwilioDialingError | None:
         """A clearer error for an item Twilio does not have, at create."""
         return None
 
     # ---------------------------------------------------------------------------------- claims
-    def _claim(self, inputs: dict[str, Any]) -> list[CheckFailure]:
+    def _claim(self, inputs: P, identity: str) -> list[CheckFailure]:
         account = self.account_key(self._account(inputs))
         conflict = _claims.claim(
             account,
             self._claim_items(inputs),
             self._claimant(inputs),
-            _claims.identify(self.KIND, inputs),
+            identity,
             topic=self.TOPIC,
             **self._claim_advice(),
         )
         return [CheckFailure(self._claim_field(inputs), conflict)] if conflict else []
 
-    def _claimant(self, inputs: Mapping[str, Any]) -> str:
+    def _claimant(self, inputs: P) -> str:
         return self.KIND
 
-    def _claim_field(self, inputs: Mapping[str, Any]) -> str:
+    def _claim_field(self, inputs: P) -> str:
         return "account_sid"
 
     def _claim_advice(self) -> dict[str, str]:
         return {}
 
     # ---------------------------------------------------------------------------------- diff
-    def _pending(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> bool:
+    def _pending(self, id_: str, olds: P, news: P) -> bool:
         self._hand_over(id_, olds, news)
-        return self._drifted(olds, news, self._kept_values(olds))
+        return self._drifted(olds, news, self.kept_values(olds))
 
-    def _replacing(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> None:
+    def _replacing(self, id_: str, olds: P, news: P) -> None:
         if self._account_of_id(id_) == self.resolved_account(self._account(news), self._account_of_id(id_)):
             self._hand_over(id_, olds, news)
 
-    def _hand_over(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> None:
+    def _hand_over(self, id_: str, olds: P, news: P) -> None:
         # What this resource stops managing goes to whichever resource adopts it in this deployment, even
         # one created before this one is updated or replaced (the engine's order follows the program).
-        _claims.hand_over(self._account_of_id(id_), self._released(olds, news))
+        _claims.hand_over(self._account_of_id(id_), self.released(olds, news))
 
-    def _released(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Values:
+    def released(self, olds: P, news: P) -> Values:
         """The restore points of what ``news`` stop managing, judged on the state's table (none for a partial
         state: without the live table the release cannot be told yet, and the update keeps them all)."""
-        if PARTIAL_RESTORE_POINTS in olds:
+        if olds.partial_restore_points is not None:
             return {}
         recorded = self._recorded(olds)
         released = self._managed(olds, recorded) - self._managed(news, recorded)
         restore = self._restore_points(olds)
         return {k: restore[k] for k in released if k in restore}
 
-    def _drifted(self, olds: Mapping[str, Any], news: Mapping[str, Any], recorded: Values) -> bool:
+    def _drifted(self, olds: P, news: P, recorded: Values) -> bool:
         """Whether the recorded live values differ from what ``news`` want (a refresh recorded drift)."""
-        wanted = self._desired(news, recorded)
+        wanted = self.desired(news, recorded)
         return any(recorded.get(k) != v for k, v in wanted.items())
 
     # ---------------------------------------------------------------------------------- lifecycle
-    def _create(self, props: dict[str, Any]) -> CreateResult:
+    def _create(self, props: P) -> CreateResult:
         store = self._store(self._account(props))
         try:
             before = self._initial(store, props)
@@ -435,7 +464,7 @@ class SettingsProvider(ManagedProvider):
             raise better from None
         self._check_live(props, store, before)
         managed = self._managed(props, before)
-        wanted = {k: v for k, v in self._desired(props, before).items() if k in managed}
+        wanted = {k: v for k, v in self.desired(props, before).items() if k in managed}
         handed = _claims.take_over(store.account_sid, managed)
         restore = {k: handed.get(k, before[k]) for k in managed if k in before}
         id_ = self._resource_id(store, props)
@@ -449,33 +478,36 @@ class SettingsProvider(ManagedProvider):
         )
         return CreateResult(id_, self._outputs(props, store, after, restore))
 
-    def _read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+    def _read(self, id_: str, props: P) -> ReadResult:
         try:
             store = self._store(self._account_of_id(id_))
-            live = store.read(self._items({**props, **self._parse_id(id_)}))
+            live = store.read(self._items(props.replaced(**self._parse_id(id_))))
         except TwilioDialingError as error:
             if self._gone(error):
                 return ReadResult("", {})
             raise
-        if PARTIAL_RESTORE_POINTS in props:  # still partial: the next update finishes it
-            return self.refreshed(id_, {**props, "account_sid": store.account_sid})
+        if props.partial_restore_points is not None:  # still partial: the next update finishes it
+            return self.refreshed(id_, {**props.wire(), "account_sid": store.account_sid})
         return self.refreshed(id_, self._outputs(props, store, live, self._restore_points(props)))
 
-    def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+    def _update(self, id_: str, olds: P, news: P) -> UpdateResult:
         account = self._account_of_id(id_)
-        unverified = bool(olds.get(UNVERIFIED))
-        recorded = self._kept_values(olds)
-        old_restore = self._kept_restore_points(olds)
-        same_writes = all(olds.get(k) == news.get(k) for k in self.WRITE_KEYS)
+        unverified = olds.unverified
+        recorded = self.kept_values(olds)
+        old_restore = self.kept_restore_points(olds)
+        kept, given = olds.wire(), news.wire()
+        same_writes = all(kept.get(k) == given.get(k) for k in self.WRITE_KEYS)
         if not unverified and same_writes and not self._drifted(olds, news, recorded):
             # Only on_delete (or the provider's code) changed: state only, no request.
-            return UpdateResult({**olds, **{k: news[k] for k in self.INPUT_KEYS if k in news}, "account_sid": account})
+            return UpdateResult(
+                {**kept, **{k: given[k] for k in self.INPUT_KEYS if k in given}, "account_sid": account}
+            )
         store = self._store(account)
         before = store.read(self._items(news)) if (self.READS_BEFORE_UPDATE or unverified) else dict(recorded)
         self._check_live(news, store, before)
-        old_managed = self._kept_managed(olds, before)
+        old_managed = self.kept_managed(olds, before)
         new_managed = self._managed(news, before)
-        wanted = {k: v for k, v in self._desired(news, before).items() if k in new_managed}
+        wanted = {k: v for k, v in self.desired(news, before).items() if k in new_managed}
         adopted = new_managed - old_managed
         handed = _claims.take_over(account, adopted)
         restore = {k: old_restore[k] for k in new_managed & old_managed if k in old_restore}
@@ -494,11 +526,11 @@ class SettingsProvider(ManagedProvider):
         )
         return UpdateResult(self._outputs(news, store, after, restore))
 
-    def _delete(self, id_: str, props: dict[str, Any]) -> None:
-        recorded = self._kept_values(props)
-        managed = self._kept_managed(props, recorded)
-        restore = self._kept_restore_points(props)
-        if all(self._release_value(props, k, restore) is None for k in managed):
+    def _delete(self, id_: str, props: P) -> None:
+        recorded = self.kept_values(props)
+        managed = self.kept_managed(props, recorded)
+        restore = self.kept_restore_points(props)
+        if not self.release_targets(props, managed, restore):
             return  # on_delete="retain", or no restore point recorded: nothing to write, no request
         try:
             store = self._store(self._account_of_id(id_))
@@ -519,7 +551,7 @@ class SettingsProvider(ManagedProvider):
     def _releases(
         self,
         store: SettingStore,
-        props: Mapping[str, Any],
+        props: P,
         keys: set[SettingKey],
         restore: Values,
         live: Values,
@@ -531,10 +563,7 @@ class SettingsProvider(ManagedProvider):
         taken: dict[SettingKey, str] = {}
         changed: set[SettingKey] = set()
         targets: Values = {}
-        for key in keys:
-            value = self._release_value(props, key, restore)
-            if value is None:
-                continue
+        for key, value in self.release_targets(props, keys, restore).items():
             other = _claims.manager(store.account_sid, key, topic=self.TOPIC)
             if other is not None:
                 taken[key] = other

@@ -16,6 +16,7 @@ from ._config import ACCOUNT_SID_PATTERN
 from ._exceptions import ConfigurationError
 from ._iso3166 import ISO_3166_ALPHA_2, NOT_TWILIO_CODES
 from ._permissions import FLAG_NAMES
+from ._properties import PROVIDER_KEY
 from ._session import Session
 
 __all__ = [
@@ -32,7 +33,6 @@ __all__ = [
     "is_unknown",
 ]
 
-PROVIDER_KEY = "__provider"
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -282,12 +282,6 @@ class DialingProvider(ResourceProvider):
     def account_key(self, account_sid: str | None) -> str:
         """The account a resource acts on, for messages and claims."""
         return self.resolved_account(account_sid) or "the configured account"
-
-    def account_changed(self, olds: dict[str, Any], news: dict[str, Any]) -> bool:
-        """Whether the account acted on changes (so the resource must be replaced). Without an explicit
-        ``account_sid``, a change of the configured account counts too."""
-        old = olds.get("account_sid")
-        return self.resolved_account(news.get("account_sid"), old) != old
 
     @property
     def session(self) -> Session:

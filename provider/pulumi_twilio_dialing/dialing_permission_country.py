@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, overload
 
@@ -15,6 +14,7 @@ from ._exceptions import TwilioDialingError, UnknownCountryError
 from ._ids import CountryId
 from ._lifecycle import SettingKey, SettingsProvider, SettingStore
 from ._permissions import FLAG_NAMES, CountryFlagStore, Values
+from ._properties import Properties
 from ._provider import AccountSid, IsoCode
 
 __all__ = ["DialingPermissionCountry", "DialingPermissionCountryArgs", "DialingPermissionCountryProvider"]
@@ -35,6 +35,25 @@ class DialingPermissionCountryInputs(BaseModel):
     high_risk_tollfraud_numbers_enabled: StrictBool = False
     account_sid: AccountSid | None = None
     on_delete: OnDelete = "restore"
+
+
+class DialingPermissionCountryProperties(Properties):
+    """What the handlers see: checked inputs, or the outputs in state (see :mod:`._properties`)."""
+
+    iso_code: str = ""
+    """Empty only in a state that lost it; the ID names the country too (and wins)."""
+    low_risk_numbers_enabled: bool | None = None
+    high_risk_special_numbers_enabled: bool | None = None
+    high_risk_tollfraud_numbers_enabled: bool | None = None
+    name: str | None = None
+    continent: str | None = None
+    country_codes: list[str] | None = None
+    flags_before_adoption: dict[str, bool] | None = None
+
+    def flag(self, name: str) -> bool | None:
+        """One of the three flags by its Twilio name (None: not recorded)."""
+        value: bool | None = getattr(self, name)
+        return value
 
 
 @dataclass
@@ -63,12 +82,13 @@ class DialingPermissionCountryArgs:
     resource first managed the country; ``"disable"`` turns all three off; ``"retain"`` leaves them."""
 
 
-class DialingPermissionCountryProvider(SettingsProvider):
+class DialingPermissionCountryProvider(SettingsProvider[DialingPermissionCountryProperties]):
     """Maps the resource's lifecycle onto ``/v1/DialingPermissions`` of the target account: one fetch to
     adopt, one BulkCountryUpdates entry with the full triple, one fetch to verify."""
 
     KIND = "DialingPermissionCountry"
     INPUTS = DialingPermissionCountryInputs
+    PROPERTIES = DialingPermissionCountryProperties
     INPUT_KEYS = INPUT_KEYS
     UPDATE_KEYS = (*FLAG_NAMES, "on_delete")
     REPLACE_KEYS = ("iso_code",)
@@ -79,53 +99,57 @@ class DialingPermissionCountryProvider(SettingsProvider):
     def _store(self, account_sid: str | None) -> CountryFlagStore:
         return CountryFlagStore(self.session.gateway(account_sid), self.session.settings.bulk_chunk_size)
 
-    def _resource_id(self, store: SettingStore, props: Mapping[str, Any]) -> str:
-        return CountryId(store.account_sid, props["iso_code"]).format()
+    def _resource_id(self, store: SettingStore, props: DialingPermissionCountryProperties) -> str:
+        return CountryId(store.account_sid, props.iso_code).format()
 
-    def _items(self, props: Mapping[str, Any]) -> list[str]:
-        return [props["iso_code"]]
+    def _items(self, props: DialingPermissionCountryProperties) -> list[str]:
+        return [props.iso_code]
 
-    def _claim_items(self, inputs: Mapping[str, Any]) -> dict[str, frozenset[str]]:
-        return {inputs["iso_code"]: frozenset(FLAG_NAMES)}
+    def _claim_items(self, inputs: DialingPermissionCountryProperties) -> dict[str, frozenset[str]]:
+        return {inputs.iso_code: frozenset(FLAG_NAMES)}
 
-    def _claimant(self, inputs: Mapping[str, Any]) -> str:
-        return f"DialingPermissionCountry (iso_code {inputs['iso_code']})"
+    def _claimant(self, inputs: DialingPermissionCountryProperties) -> str:
+        return f"DialingPermissionCountry (iso_code {inputs.iso_code})"
 
-    def _claim_field(self, inputs: Mapping[str, Any]) -> str:
+    def _claim_field(self, inputs: DialingPermissionCountryProperties) -> str:
         return "iso_code"
 
-    def _managed(self, props: Mapping[str, Any], live: Values) -> set[SettingKey]:
-        return {(props["iso_code"], flag) for flag in FLAG_NAMES}
+    def _managed(self, props: DialingPermissionCountryProperties, live: Values) -> set[SettingKey]:
+        return {(props.iso_code, flag) for flag in FLAG_NAMES}
 
-    def _desired(self, props: Mapping[str, Any], live: Values) -> Values:
-        return {(props["iso_code"], flag): bool(props[flag]) for flag in FLAG_NAMES}
+    def desired(self, props: DialingPermissionCountryProperties, live: Values) -> Values:
+        # checked inputs always carry all three (the defaults are filled in)
+        return {(props.iso_code, flag): bool(props.flag(flag)) for flag in FLAG_NAMES}
 
-    def _recorded(self, outputs: Mapping[str, Any]) -> Values:
-        return {(outputs["iso_code"], f): bool(outputs[f]) for f in FLAG_NAMES if f in outputs}
+    def _recorded(self, outputs: DialingPermissionCountryProperties) -> Values:
+        return {(outputs.iso_code, f): value for f in FLAG_NAMES if (value := outputs.flag(f)) is not None}
 
-    def _restore_points(self, outputs: Mapping[str, Any]) -> Values:
-        before = outputs.get("flags_before_adoption") or {}
-        return {(outputs["iso_code"], f): bool(v) for f, v in before.items() if f in FLAG_NAMES}
+    def _restore_points(self, outputs: DialingPermissionCountryProperties) -> Values:
+        before = outputs.flags_before_adoption or {}
+        return {(outputs.iso_code, f): v for f, v in before.items() if f in FLAG_NAMES}
 
-    def _not_found(self, props: Mapping[str, Any], store: SettingStore) -> TwilioDialingError:
-        iso = props["iso_code"]
+    def _not_found(self, props: DialingPermissionCountryProperties, store: SettingStore) -> TwilioDialingError:
+        iso = props.iso_code
         return UnknownCountryError(
             f"iso_code {iso!r} is not in Twilio's Dialing Permissions country list for account "
             f"{store.account_sid}; use a code from pulumi_twilio_dialing.get_countries() (Canada is part of 'US')",
             [iso],
         )
 
-    def _outputs(self, props: Mapping[str, Any], store: SettingStore, live: Values, restore: Values) -> dict[str, Any]:
-        iso = props["iso_code"]
-        record = getattr(store, "records", {}).get(iso)
+    def _outputs(
+        self, props: DialingPermissionCountryProperties, store: SettingStore, live: Values, restore: Values
+    ) -> dict[str, Any]:
+        iso = props.iso_code
+        record = store.records.get(iso) if isinstance(store, CountryFlagStore) else None
         before = {f: restore[(iso, f)] for f in FLAG_NAMES if (iso, f) in restore}
+        given = props.wire()
         return {
-            **{k: props[k] for k in INPUT_KEYS if k in props},
+            **{k: given[k] for k in INPUT_KEYS if k in given},
             **{f: live[(iso, f)] for f in FLAG_NAMES if (iso, f) in live},
             "account_sid": store.account_sid,
-            "name": record.name if record else props.get("name"),
-            "continent": record.continent if record else props.get("continent"),
-            "country_codes": list(record.country_codes) if record else props.get("country_codes"),
+            "name": record.name if record else props.name,
+            "continent": record.continent if record else props.continent,
+            "country_codes": list(record.country_codes) if record else props.country_codes,
             "flags_before_adoption": before if len(before) == len(FLAG_NAMES) else None,
         }
 

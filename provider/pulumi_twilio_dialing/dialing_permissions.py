@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, overload
 
@@ -14,9 +13,10 @@ from ._args import look_up, props_of, resource_args
 from ._claims import ALL_COUNTRIES
 from ._exceptions import TwilioDialingError, UnknownCountryError
 from ._ids import AccountId
-from ._lifecycle import UNVERIFIED, SettingKey, SettingsProvider, SettingStore
+from ._lifecycle import SettingKey, SettingsProvider, SettingStore
 from ._permissions import FLAG_NAMES, CountryFlagStore, Values, table_of, values_of
 from ._preview._effect import changes_text, country_changes, planned_table
+from ._properties import Properties
 from ._provider import AccountSid, FlagSetting, IsoCode
 from ._redact import say
 
@@ -50,6 +50,27 @@ class DialingPermissionsInputs(BaseModel):
     default: FlagSettings = FlagSettings()
     countries: dict[IsoCode, FlagSettings] = {}
     on_delete: Literal["restore", "retain"] = "restore"
+
+
+FlagWant = bool | str
+"""A flag as checked inputs hold it: true, false or "unchanged"."""
+
+
+class DialingPermissionsProperties(Properties):
+    """What the handlers see: checked inputs (``default`` and every listed country carry all three flags,
+    see :func:`_normalise`), or the outputs in state (see :mod:`._properties`)."""
+
+    default: dict[str, FlagWant] | None = None
+    countries: dict[str, dict[str, FlagWant]] | None = None
+    permissions: dict[str, dict[str, bool]] | None = None
+    """The table as last read: ISO code to its three flags."""
+    permissions_before_adoption: dict[str, dict[str, bool]] | None = None
+    """The restore points: ISO code to the flags this resource manages, as found before it managed them."""
+
+    def wanted(self, iso: str, flag: str) -> FlagWant:
+        """What the inputs say of one flag of one country (a flag not stated is left "unchanged")."""
+        flags = (self.countries or {}).get(iso, self.default or {})
+        return flags.get(flag, UNCHANGED)
 
 
 @dataclass
@@ -96,19 +117,16 @@ def _flags(value: Any) -> Any:
     return value.as_dict() if isinstance(value, CountryPermissionsArgs) else value
 
 
-def _normalise(inputs: dict[str, Any]) -> dict[str, Any]:
+def _normalise(inputs: DialingPermissionsProperties) -> dict[str, Any]:
     """Fill each country's missing flags from the default, so state (and the engine's own diff) holds the
     explicit setting of every listed country."""
-    default = {name: inputs.get("default", {}).get(name, UNCHANGED) for name in FLAG_NAMES}
+    given = inputs.default or {}
+    default = {name: given.get(name, UNCHANGED) for name in FLAG_NAMES}
     countries = {
         iso: {name: flags.get(name, default[name]) for name in FLAG_NAMES}
-        for iso, flags in sorted(inputs.get("countries", {}).items())
+        for iso, flags in sorted((inputs.countries or {}).items())
     }
-    return {**inputs, "default": default, "countries": countries}
-
-
-def _wanted(props: Mapping[str, Any], iso: str) -> Mapping[str, Any]:
-    return props["countries"].get(iso, props["default"])  # type: ignore[no-any-return]
+    return {"default": default, "countries": countries}
 
 
 def _isos(live: Values) -> list[str]:
@@ -123,18 +141,19 @@ def _report(title: str, before: Values, after: Values) -> None:
         say(text)
 
 
-class DialingPermissionsProvider(SettingsProvider):
+class DialingPermissionsProvider(SettingsProvider[DialingPermissionsProperties]):
     """Maps the resource onto one list request, chunked BulkCountryUpdates and one verifying list request."""
 
     KIND = "DialingPermissions"
     INPUTS = DialingPermissionsInputs
+    PROPERTIES = DialingPermissionsProperties
     INPUT_KEYS = INPUT_KEYS
     UPDATE_KEYS = ("default", "countries", "on_delete")
     CLAIM_KEYS = INPUT_KEYS
     WRITE_KEYS = ("default", "countries")
     READS_BEFORE_UPDATE = True
 
-    def _complete(self, inputs: dict[str, Any]) -> dict[str, Any]:
+    def _completed(self, inputs: DialingPermissionsProperties) -> dict[str, Any]:
         return _normalise(inputs)
 
     def _store(self, account_sid: str | None) -> CountryFlagStore:
@@ -142,17 +161,18 @@ class DialingPermissionsProvider(SettingsProvider):
             self.session.gateway(account_sid), self.session.settings.bulk_chunk_size, whole_table=True
         )
 
-    def _claim_items(self, inputs: Mapping[str, Any]) -> dict[str, frozenset[str]]:
+    def _claim_items(self, inputs: DialingPermissionsProperties) -> dict[str, frozenset[str]]:
         items = {
-            iso: frozenset(f for f in FLAG_NAMES if flags[f] != UNCHANGED) for iso, flags in inputs["countries"].items()
+            iso: frozenset(f for f in FLAG_NAMES if inputs.wanted(iso, f) != UNCHANGED)
+            for iso in inputs.countries or {}
         }
-        default = frozenset(f for f in FLAG_NAMES if inputs["default"][f] != UNCHANGED)
+        default = frozenset(f for f in FLAG_NAMES if (inputs.default or {}).get(f, UNCHANGED) != UNCHANGED)
         return {**items, ALL_COUNTRIES: default} if default else items
 
-    def _claim_field(self, inputs: Mapping[str, Any]) -> str:
-        return "default" if any(v != UNCHANGED for v in inputs["default"].values()) else "countries"
+    def _claim_field(self, inputs: DialingPermissionsProperties) -> str:
+        return "default" if any(v != UNCHANGED for v in (inputs.default or {}).values()) else "countries"
 
-    def _check_new(self, inputs: dict[str, Any]) -> None:
+    def _check_new(self, inputs: DialingPermissionsProperties) -> None:
         """A new resource has no table in state to diff against: read it once (the create that follows in
         this process reuses the read) so the preview can say, per country, what the create would change."""
         try:
@@ -162,16 +182,14 @@ class DialingPermissionsProvider(SettingsProvider):
             say(f"DialingPermissions: cannot show the per-country changes of the create: {error}")
             return
         self.session.stash_table(store.account_sid, table_of(live))
-        _report(
-            f"DialingPermissions of {store.account_sid} would change", live, {**live, **self._desired(inputs, live)}
-        )
+        _report(f"DialingPermissions of {store.account_sid} would change", live, {**live, **self.desired(inputs, live)})
 
-    def _initial(self, store: SettingStore, props: Mapping[str, Any]) -> Values:
+    def _initial(self, store: SettingStore, props: DialingPermissionsProperties) -> Values:
         stashed = self.session.take_table(store.account_sid)
         return values_of(stashed) if stashed is not None else store.read()
 
-    def _check_live(self, props: Mapping[str, Any], store: SettingStore, live: Values) -> None:
-        unknown = sorted(set(props["countries"]) - set(_isos(live)))
+    def _check_live(self, props: DialingPermissionsProperties, store: SettingStore, live: Values) -> None:
+        unknown = sorted(set(props.countries or {}) - set(_isos(live)))
         if unknown:
             raise UnknownCountryError(
                 f"countries lists {', '.join(unknown)}, which Twilio's Dialing Permissions country list for "
@@ -180,41 +198,44 @@ class DialingPermissionsProvider(SettingsProvider):
                 unknown,
             )
 
-    def _managed(self, props: Mapping[str, Any], live: Values) -> set[SettingKey]:
-        return {(iso, f) for iso in _isos(live) for f in FLAG_NAMES if _wanted(props, iso)[f] != UNCHANGED}
+    def _managed(self, props: DialingPermissionsProperties, live: Values) -> set[SettingKey]:
+        return {(iso, f) for iso in _isos(live) for f in FLAG_NAMES if props.wanted(iso, f) != UNCHANGED}
 
-    def _desired(self, props: Mapping[str, Any], live: Values) -> Values:
+    def desired(self, props: DialingPermissionsProperties, live: Values) -> Values:
         return {
-            (iso, f): bool(_wanted(props, iso)[f])
+            (iso, f): bool(want)
             for iso in _isos(live)
             for f in FLAG_NAMES
-            if _wanted(props, iso)[f] != UNCHANGED
+            if (want := props.wanted(iso, f)) != UNCHANGED
         }
 
-    def _recorded(self, outputs: Mapping[str, Any]) -> Values:
-        return values_of(outputs.get("permissions") or {})
+    def _recorded(self, outputs: DialingPermissionsProperties) -> Values:
+        return values_of(outputs.permissions or {})
 
-    def _restore_points(self, outputs: Mapping[str, Any]) -> Values:
+    def _restore_points(self, outputs: DialingPermissionsProperties) -> Values:
         # Versions before per-flag ownership recorded the whole table found at creation: keep only the
         # flags the inputs manage (the rest was never this resource's to put back).
-        recorded = values_of(outputs.get("permissions_before_adoption") or {})
+        recorded = values_of(outputs.permissions_before_adoption or {})
         if not recorded:
             return {}  # none recorded (a table read with `get` has none): nothing to filter
         managed = self._managed(outputs, self._recorded(outputs) or recorded)
         return {k: v for k, v in recorded.items() if k in managed}
 
-    def _outputs(self, props: Mapping[str, Any], store: SettingStore, live: Values, restore: Values) -> dict[str, Any]:
+    def _outputs(
+        self, props: DialingPermissionsProperties, store: SettingStore, live: Values, restore: Values
+    ) -> dict[str, Any]:
+        given = props.wire()
         return {
-            **{k: props[k] for k in INPUT_KEYS if k in props},
+            **{k: given[k] for k in INPUT_KEYS if k in given},
             "account_sid": store.account_sid,
             "permissions": table_of(live),
             "permissions_before_adoption": table_of(restore),
         }
 
-    def _pending(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> bool:
+    def _pending(self, id_: str, olds: DialingPermissionsProperties, news: DialingPermissionsProperties) -> bool:
         drifted = super()._pending(id_, olds, news)
         recorded, after = planned_table(self, olds, news)  # the preview report computes it the same way
-        if olds.get(UNVERIFIED):
+        if olds.unverified:
             # No table in a partial state: silence would read as "no change", yet the update writes what differs.
             say(
                 f"DialingPermissions of {id_}: the state is partial (an earlier operation failed part-way), so "
@@ -224,14 +245,15 @@ class DialingPermissionsProvider(SettingsProvider):
         _report(f"DialingPermissions of {id_} would change", recorded, after)
         return drifted or after != recorded
 
-    def _look_up(self, id_: str, inputs: dict[str, Any]) -> ReadResult:
+    def _look_up(self, id_: str, named: DialingPermissionsProperties) -> ReadResult:
         # Nothing recorded to show drift against: the table as it is, without the per-country report.
-        return super()._read(id_, inputs)
+        return super()._read(id_, named)
 
-    def _read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        result = super()._read(id_, props)
+    def _read(self, id_: str, recorded: DialingPermissionsProperties) -> ReadResult:
+        result = super()._read(id_, recorded)
         if result.id:
-            _report(f"DialingPermissions of {id_} drifted", self._recorded(props), self._recorded(result.outs or {}))
+            now = self.properties(result.outs or {}, id_)
+            _report(f"DialingPermissions of {id_} drifted", self._recorded(recorded), self._recorded(now))
         return result
 
     def _changed(self, store: SettingStore, before: Values, after: Values) -> None:

@@ -24,6 +24,7 @@ from ._gateway import Gateway
 from ._ids import AccountId
 from ._lifecycle import ManagedProvider
 from ._models import AccountRecord
+from ._properties import Properties
 from ._provider import AccountSid, SubaccountName
 from ._redact import say
 from ._session import fetch_subaccount
@@ -48,6 +49,17 @@ class SubaccountInputs(BaseModel):
     on_delete: Literal["close", "suspend", "retain"] | None = None
 
 
+class SubaccountProperties(Properties):
+    """What the handlers see: checked inputs, or the outputs in state (see :mod:`._properties`). The name is
+    a plain string here: one renamed in the Console need not pass the input rules to be refreshed or
+    destroyed."""
+
+    friendly_name: str | None = None
+    sid: str | None = None
+    status: str | None = None
+    owner_account_sid: str | None = None
+
+
 @dataclass
 class SubaccountArgs:
     """Inputs of :class:`Subaccount`."""
@@ -65,35 +77,37 @@ class SubaccountArgs:
     leaves it as it is."""
 
 
-def _outputs(record: AccountRecord, inputs: dict[str, Any]) -> dict[str, Any]:
+def _outputs(record: AccountRecord, props: SubaccountProperties) -> dict[str, Any]:
     # Never the auth token: the record carries it, the outputs do not.
-    return {**{k: inputs[k] for k in INPUT_KEYS if k in inputs}, **{k: getattr(record, k) for k in OUTPUT_KEYS}}
+    given = props.wire()
+    return {**{k: given[k] for k in INPUT_KEYS if k in given}, **{k: getattr(record, k) for k in OUTPUT_KEYS}}
 
 
-class SubaccountProvider(ManagedProvider):
+class SubaccountProvider(ManagedProvider[SubaccountProperties]):
     """Maps the resource onto ``/2010-04-01/Accounts`` called with the parent's credentials."""
 
     KIND = "Subaccount"
     INPUTS = SubaccountInputs
+    PROPERTIES = SubaccountProperties
     INPUT_KEYS = INPUT_KEYS
     UPDATE_KEYS = ("friendly_name", "on_delete")
     REPLACE_KEYS = ("account_sid",)
     ACCOUNT_REPLACES = False
     CLAIM_KEYS = ("account_sid", "on_delete")
 
-    def _complete(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        inputs.setdefault("on_delete", "retain" if inputs.get("account_sid") else "close")
-        return inputs
+    def _completed(self, inputs: SubaccountProperties) -> dict[str, Any]:
+        # An adopted subaccount is someone else's to close; one this resource creates is its own.
+        return {} if inputs.on_delete else {"on_delete": "retain" if inputs.account_sid else "close"}
 
-    def _claim(self, inputs: dict[str, Any]) -> list[CheckFailure]:
-        adopted = inputs.get("account_sid")
+    def _claim(self, inputs: SubaccountProperties, identity: str) -> list[CheckFailure]:
+        adopted = inputs.account_sid
         if not adopted:
             return []
         conflict = _claims.claim(
             adopted,
             {"Account": frozenset({"status"})},
             "Subaccount",
-            _claims.identify(self.KIND, inputs),
+            identity,
             topic="subaccount",
             advice="keep one Subaccount resource per subaccount",
         )
@@ -110,10 +124,10 @@ class SubaccountProvider(ManagedProvider):
             )
         return record
 
-    def _create(self, props: dict[str, Any]) -> CreateResult:
+    def _create(self, props: SubaccountProperties) -> CreateResult:
         gateway = self.session.main
-        name = props["friendly_name"]
-        adopt = props.get("account_sid")
+        name = props.friendly_name or ""  # checked inputs always name it (it is required)
+        adopt = props.account_sid
         if adopt:
             record = fetch_subaccount(gateway, adopt)
             if record.status == "closed":
@@ -181,21 +195,21 @@ class SubaccountProvider(ManagedProvider):
             "refuses to create a second and names it so you can adopt it"
         ) from None
 
-    def _read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+    def _read(self, id_: str, props: SubaccountProperties) -> ReadResult:
         record = fetch_subaccount(self.session.main, id_)
         if record.status == "closed":
             return ReadResult("", {})  # closed is final: the subaccount is gone for good
         self.session.remember(record)
         return self.refreshed(id_, _outputs(record, props))
 
-    def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        if news["friendly_name"] != olds.get("friendly_name"):
-            record = self._rename(self.session.main, id_, news["friendly_name"])
+    def _update(self, id_: str, olds: SubaccountProperties, news: SubaccountProperties) -> UpdateResult:
+        if news.friendly_name and news.friendly_name != olds.friendly_name:
+            record = self._rename(self.session.main, id_, news.friendly_name)
             return UpdateResult(_outputs(record, news))
-        return UpdateResult({**olds, **news})
+        return UpdateResult({**olds.wire(), **news.wire()})
 
-    def _delete(self, id_: str, props: dict[str, Any]) -> None:
-        on_delete = props.get("on_delete", "close")
+    def _delete(self, id_: str, props: SubaccountProperties) -> None:
+        on_delete = props.on_delete or "close"
         if on_delete == "retain":
             return
         users = _claims.account_users(id_)

@@ -16,6 +16,7 @@ from ._gateway import Gateway
 from ._ids import AccountId
 from ._lifecycle import SettingKey, SettingsProvider, SettingStore
 from ._permissions import Values
+from ._properties import Properties
 from ._provider import AccountSid
 
 __all__ = ["SubaccountInheritance", "SubaccountInheritanceArgs", "SubaccountInheritanceProvider"]
@@ -30,6 +31,14 @@ class SubaccountInheritanceInputs(BaseModel):
     account_sid: AccountSid
     dialing_permissions_inheritance: StrictBool
     on_delete: Literal["restore", "retain"] = "restore"
+
+
+class SubaccountInheritanceProperties(Properties):
+    """What the handlers see: checked inputs, or the outputs in state (see :mod:`._properties`)."""
+
+    dialing_permissions_inheritance: bool | None = None
+    inheritance_before_adoption: bool | None = None
+    """The restore point: the value found before this resource first managed the setting."""
 
 
 @dataclass
@@ -87,11 +96,12 @@ class InheritanceStore:
         return f"{key[0]}.{key[1]}"
 
 
-class SubaccountInheritanceProvider(SettingsProvider):
+class SubaccountInheritanceProvider(SettingsProvider[SubaccountInheritanceProperties]):
     """Maps the resource's lifecycle onto ``/v1/Settings`` called as the subaccount."""
 
     KIND = "SubaccountInheritance"
     INPUTS = SubaccountInheritanceInputs
+    PROPERTIES = SubaccountInheritanceProperties
     INPUT_KEYS = INPUT_KEYS
     UPDATE_KEYS = ("dialing_permissions_inheritance", "on_delete")
     REPLACE_KEYS = ("account_sid",)
@@ -111,44 +121,49 @@ class SubaccountInheritanceProvider(SettingsProvider):
                 "subaccount setting: use the SID of one of its subaccounts"
             )
 
-    def _initial(self, store: SettingStore, props: Mapping[str, Any]) -> Values:
+    def _initial(self, store: SettingStore, props: SubaccountInheritanceProperties) -> Values:
         self._refuse_main_account(store.account_sid)
         return store.read()
 
-    def _look_up(self, id_: str, inputs: dict[str, Any]) -> ReadResult:
+    def _look_up(self, id_: str, named: SubaccountInheritanceProperties) -> ReadResult:
         # `get` by a main account's SID would read its /v1/Settings, which is no inheritance setting.
         try:
             self._refuse_main_account(self._account_of_id(id_))
         except TwilioDialingError as error:
             if not self._gone(error):
                 raise  # a closed subaccount is left to the read, which says it does not exist
-        return super()._look_up(id_, inputs)
+        return super()._look_up(id_, named)
 
-    def _claim_items(self, inputs: Mapping[str, Any]) -> dict[str, frozenset[str]]:
+    def _claim_items(self, inputs: SubaccountInheritanceProperties) -> dict[str, frozenset[str]]:
         return {SETTING[0]: frozenset({SETTING[1]})}
 
     def _claim_advice(self) -> dict[str, str]:
         return {"advice": "keep one SubaccountInheritance per subaccount"}
 
-    def _managed(self, props: Mapping[str, Any], live: Values) -> set[SettingKey]:
+    def _managed(self, props: SubaccountInheritanceProperties, live: Values) -> set[SettingKey]:
         return {SETTING}
 
-    def _desired(self, props: Mapping[str, Any], live: Values) -> Values:
-        return {SETTING: bool(props["dialing_permissions_inheritance"])}
+    def desired(self, props: SubaccountInheritanceProperties, live: Values) -> Values:
+        value = props.dialing_permissions_inheritance
+        # checked inputs always carry it (it is required); a state that lost it wants nothing
+        return {} if value is None else {SETTING: value}
 
-    def _recorded(self, outputs: Mapping[str, Any]) -> Values:
-        value = outputs.get("dialing_permissions_inheritance")
-        return {SETTING: value} if isinstance(value, bool) else {}
+    def _recorded(self, outputs: SubaccountInheritanceProperties) -> Values:
+        value = outputs.dialing_permissions_inheritance
+        return {} if value is None else {SETTING: value}
 
-    def _restore_points(self, outputs: Mapping[str, Any]) -> Values:
-        value = outputs.get("inheritance_before_adoption")
-        return {SETTING: value} if isinstance(value, bool) else {}
+    def _restore_points(self, outputs: SubaccountInheritanceProperties) -> Values:
+        value = outputs.inheritance_before_adoption
+        return {} if value is None else {SETTING: value}
 
-    def _outputs(self, props: Mapping[str, Any], store: SettingStore, live: Values, restore: Values) -> dict[str, Any]:
+    def _outputs(
+        self, props: SubaccountInheritanceProperties, store: SettingStore, live: Values, restore: Values
+    ) -> dict[str, Any]:
+        given = props.wire()
         return {
-            **{k: props[k] for k in INPUT_KEYS if k in props},
+            **{k: given[k] for k in INPUT_KEYS if k in given},
             "account_sid": store.account_sid,
-            "dialing_permissions_inheritance": live.get(SETTING, props.get("dialing_permissions_inheritance")),
+            "dialing_permissions_inheritance": live.get(SETTING, props.dialing_permissions_inheritance),
             "inheritance_before_adoption": restore.get(SETTING),
         }
 

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
 from .. import _claims
 from .._permissions import FLAG_NAMES, Values
+from .._properties import Properties
 
 if TYPE_CHECKING:
     from .._lifecycle import SettingsProvider
+
+P = TypeVar("P", bound=Properties)
 
 __all__ = [
     "HIGH_RISK_FLAGS",
@@ -91,23 +94,20 @@ def changes_text(title: str, changes: list[CountryChange], shown: int) -> str:
     return "\n".join(lines)
 
 
-def planned_table(
-    provider: SettingsProvider, olds: Mapping[str, Any], news: Mapping[str, Any]
-) -> tuple[Values, Values]:
+def planned_table(provider: SettingsProvider[P], olds: P, news: P) -> tuple[Values, Values]:
     """The recorded table of ``olds`` (a resource's outputs in state) and the table an update to ``news``
     (checked inputs) would leave: what ``news`` stop managing goes back as the new ``on_delete`` says (the
     update releases by it: "retain" leaves it; a setting another resource of this deployment has claimed is
     left to that one), then what ``news`` want.
     A partial state records no table: both are empty then (the update reads Twilio first)."""
-    recorded = provider._kept_values(olds)
-    restore = provider._released(olds, news)
-    account = olds.get("account_sid")
+    recorded = provider.kept_values(olds)
+    restore = provider.released(olds, news)
+    account = olds.account_sid
     releases = {
         key: value
-        for key in restore
-        if (value := provider._release_value(news, key, restore)) is not None
+        for key, value in provider.release_targets(news, restore, restore).items()
         # as the update: a setting another resource of this deployment manages now is left to it
-        and not (isinstance(account, str) and _claims.manager(account, key, topic=provider.TOPIC))
+        if not (account and _claims.manager(account, key, topic=provider.TOPIC))
     }
-    after = {**recorded, **releases, **provider._desired(news, recorded)}
+    after = {**recorded, **releases, **provider.desired(news, recorded)}
     return recorded, after

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .._exceptions import StateUnreadableError
 from .._lifecycle import SettingsProvider
 from .._permissions import FLAG_NAMES, Values
 from ._digest import Diagnostic, Digest, Step, is_secret, is_unknown, urn_name, urn_stack, urn_type
@@ -170,13 +171,13 @@ def _settings(kind: str, before: Mapping[tuple[str, str], Value], after: Values)
 
 
 # ------------------------------------------------------------------------------------------ providers
-def _provider(kind: str) -> SettingsProvider | None:
+def _provider(kind: str) -> SettingsProvider[Any] | None:
     # Imported here: the resource modules import this package's effect module.
     from ..dialing_permission_country import DialingPermissionCountryProvider
     from ..dialing_permissions import DialingPermissionsProvider
     from ..subaccount_inheritance import SubaccountInheritanceProvider
 
-    providers: dict[str, type[SettingsProvider]] = {
+    providers: dict[str, type[SettingsProvider[Any]]] = {
         "DialingPermissions": DialingPermissionsProvider,
         "DialingPermissionCountry": DialingPermissionCountryProvider,
         "SubaccountInheritance": SubaccountInheritanceProvider,
@@ -227,7 +228,7 @@ def _tenant(step: Step, context: _Context, account: str) -> str:
     return context.subaccounts.get(account, "")
 
 
-def _release(provider: SettingsProvider, kind: str, outputs: Mapping[str, Any], report: ResourceReport) -> None:
+def _release(provider: SettingsProvider[Any], kind: str, outputs: Mapping[str, Any], report: ResourceReport) -> None:
     """What deleting the resource writes back: the release value of every setting it manages."""
     if outputs.get("on_delete") == "retain":
         report.notes.append("on_delete retain: every setting stays as it is")
@@ -235,14 +236,10 @@ def _release(provider: SettingsProvider, kind: str, outputs: Mapping[str, Any], 
     if _has_hidden({k: v for k, v in outputs.items() if k != "account_sid"}):
         report.notes.append("the state holds secret values: what the delete puts back shows at apply")
         return
-    recorded = provider._kept_values(outputs)
-    restore = provider._kept_restore_points(outputs)
-    managed = provider._kept_managed(outputs, recorded)
-    releases: Values = {}
-    for key in managed:
-        value = provider._release_value(outputs, key, restore)
-        if value is not None:
-            releases[key] = value
+    recorded_state = provider.properties(outputs)
+    recorded = provider.kept_values(recorded_state)
+    restore = provider.kept_restore_points(recorded_state)
+    releases = provider.release_targets(recorded_state, provider.kept_managed(recorded_state, recorded), restore)
     # As the provider's delete: a setting already at its restore point is not written.
     report.changes = [
         Change(_item(kind, c.item), c.setting, c.before, c.after, c.risk)
@@ -252,14 +249,14 @@ def _release(provider: SettingsProvider, kind: str, outputs: Mapping[str, Any], 
         report.notes.append("puts back nothing: every managed setting is at its restore point")
 
 
-def _create(provider: SettingsProvider, kind: str, step: Step, context: _Context, report: ResourceReport) -> None:
+def _create(provider: SettingsProvider[Any], kind: str, step: Step, context: _Context, report: ResourceReport) -> None:
     inputs = step.new.inputs if step.new else {}
     if kind == "DialingPermissions":
         _permissions_create(inputs, report, context)
         return
     if _has_hidden({k: v for k, v in inputs.items() if k != "account_sid"}):
         report.notes.append("some inputs are secret or known only at apply time")
-    wanted = provider._desired(inputs, {}) if not _has_hidden(inputs.get("iso_code")) else {}
+    wanted = provider.desired(provider.properties(inputs), {}) if not _has_hidden(inputs.get("iso_code")) else {}
     report.changes = [
         Change(_item(kind, c.item), c.setting, c.before, c.after, c.risk) for c in _settings(kind, {}, wanted)
     ]
@@ -302,12 +299,13 @@ def _permissions_create(inputs: Mapping[str, Any], report: ResourceReport, conte
     report.changes = sorted(changes + unknown_risks, key=lambda c: not c.risk)
 
 
-def _update(provider: SettingsProvider, kind: str, step: Step, report: ResourceReport, *, drift: bool) -> None:
+def _update(provider: SettingsProvider[Any], kind: str, step: Step, report: ResourceReport, *, drift: bool) -> None:
     olds = step.old.outputs if step.old else {}
     news = step.new.outputs if drift and step.new else (step.new.inputs if step.new else {})
     unknown_risks: list[Change] = []
     if drift:
-        before, after = provider._kept_values(olds), provider._kept_values(news)
+        before = provider.kept_values(provider.properties(olds))
+        after = provider.kept_values(provider.properties(news))
     else:
         if kind == "DialingPermissions" and _has_hidden({k: news.get(k) for k in ("default", "countries")}):
             report.notes.append("some inputs are secret or known only at apply time: their effect shows at apply")
@@ -318,9 +316,10 @@ def _update(provider: SettingsProvider, kind: str, step: Step, report: ResourceR
         if _has_hidden({k: v for k, v in olds.items() if k != "account_sid"}):
             report.notes.append("the state holds secret values: the effect shows at apply")
             return
-        if not provider._kept_values(olds):
+        recorded, wanted = provider.properties(olds), provider.properties(news)
+        if not provider.kept_values(recorded):
             report.notes.append("the state is partial (an earlier apply failed): the update reads Twilio first")
-        before, after = planned_table(provider, olds, news)
+        before, after = planned_table(provider, recorded, wanted)
     if kind == "DialingPermissions":
         report.changes = [
             Change(c.iso, f, c.before.get(f), c.after.get(f), _risk(f, c.before.get(f), c.after.get(f), kind))
@@ -387,6 +386,13 @@ def _step_report(step: Step, op: str, context: _Context) -> ResourceReport | Non
     if provider is None:
         report.notes.append("resource type unknown to this version of pulumi-twilio-dialing")
         return report
+    _effect(provider, kind, step, op, context, report)
+    return report
+
+
+def _effect(
+    provider: SettingsProvider[Any], kind: str, step: Step, op: str, context: _Context, report: ResourceReport
+) -> None:
     if op == "create":
         _create(provider, kind, step, context, report)
     elif op in ("update", "same"):
@@ -406,7 +412,6 @@ def _step_report(step: Step, op: str, context: _Context) -> ResourceReport | Non
         report.changes += [Change(c.item, c.setting, c.before, c.after, c.risk) for c in released.changes]
     else:
         report.notes.append(f"op {op}: no effect computed")
-    return report
 
 
 def _diagnostic_blocks(diagnostics: Iterable[Diagnostic]) -> list[tuple[str, list[Change], list[str]]]:
@@ -474,7 +479,7 @@ def build_report(digest: Digest) -> Report:
             op = "replace"
         try:
             report = _step_report(step, op, context)
-        except (AttributeError, KeyError, TypeError, ValueError, RecursionError) as error:
+        except (StateUnreadableError, AttributeError, KeyError, TypeError, ValueError, RecursionError) as error:
             # A state this version does not understand (written by another version, or edited): say so for
             # this resource and go on with the others. The error's type only: its text may quote a value.
             report = ResourceReport(urn_stack(step.urn), "unknown", "", step.name, step.type.removeprefix(PREFIX), op)
