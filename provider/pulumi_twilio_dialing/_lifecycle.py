@@ -20,8 +20,10 @@ flags, inheritance) needs, with the safety rules of the package:
 4. **Per-setting ownership.** Settings first managed by an update get their restore point then; settings
    no longer managed are restored in that same update; destroy restores exactly what is managed then.
 
-A resource supplies the hooks: how to open the account's :class:`SettingStore`, which items to read, which
-settings its inputs manage and want, where its restore points live in state, and its outputs.
+A resource supplies its :class:`~._properties.Properties` model and the hooks, which work on it: how to
+open the account's :class:`SettingStore`, which items to read, which settings its inputs manage and want,
+where its restore points live in state, and its outputs. The engine's dicts are read into the model once,
+in the engine-facing methods; only the diff compares keys as the engine keeps them.
 """
 
 from __future__ import annotations

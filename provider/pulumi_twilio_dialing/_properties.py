@@ -12,7 +12,9 @@ The model is deliberately *lenient*, unlike the resource's ``Inputs`` model that
 - values are typed as this package writes them, but not held to the input rules: a subaccount renamed in
   the Console may carry a name no input would pass, and refusing it would block the destroy of a resource
   whose state is perfectly usable;
-- outputs this version does not declare (written by a newer one) are kept as they are and written back.
+- outputs this version does not declare (written by a newer one) do not stop it: they are read without
+  complaint and kept where a handler passes the state on (an update that writes nothing); a read rebuilds
+  the outputs it knows.
 
 Checked inputs have passed the strict rules already. What cannot be read at all (a value of the wrong
 type, which this package never writes) is refused with :class:`StateUnreadableError` naming the property,
