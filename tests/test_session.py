@@ -10,15 +10,14 @@ import pickle
 import pytest
 from helpers import make_subaccount
 from pulumi_twilio_dialing import ConfigurationError, Credentials
-from pulumi_twilio_dialing._redact import scrub
-from pulumi_twilio_dialing._session import (
+from pulumi_twilio_dialing._config import (
     ACCOUNT_SID_PATTERN,
-    SESSION_KEYS,
     ProviderSettings,
-    Session,
     resolve_credentials,
     resolve_subaccount_credentials,
 )
+from pulumi_twilio_dialing._redact import scrub
+from pulumi_twilio_dialing._session import SESSION_KEYS, Session
 from pydantic import SecretStr
 
 SID = "AC" + "1" * 32
@@ -255,6 +254,23 @@ def test_the_session_key_includes_the_subaccount_credentials():
     assert one is not two
     structured = {"twilio-dialing:subaccountCredentials": {SUB: {"authToken": SECRET}}}  # a dict: hashable too
     assert Session.shared(structured) is Session.shared(dict(structured))
+
+
+def test_a_session_is_shared_only_between_equal_values_of_every_setting_it_reads():
+    # ProviderSettings reads these; a shared session built from other values would use the wrong ones.
+    settings = {
+        "twilio-dialing:apiUrl": "http://127.0.0.1:9",
+        "twilio-dialing:requestTimeout": 5,
+        "twilio-dialing:retryBaseDelay": 0.25,
+        "twilio-dialing:retryTimeout": 7,
+        "twilio-dialing:bulkChunkSize": 50,
+    }
+    assert set(settings) <= set(SESSION_KEYS)
+    base = Session.shared({})
+    for key, value in settings.items():
+        session = Session.shared({key: value})
+        assert session is not base and session.settings != base.settings, key
+        assert session is Session.shared({key: value}), key
 
 
 def _api_key_parent(emulator) -> dict[str, str | None]:
