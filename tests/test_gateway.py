@@ -21,6 +21,7 @@ from pulumi_twilio_dialing import (
 )
 from pulumi_twilio_dialing._gateway import DEFAULT_TIMEOUT_SECONDS, HostBudget, RedirectingHttpClient, RetryPolicy
 from pulumi_twilio_dialing.emulator import Fault
+from twilio.base.exceptions import TwilioException
 
 
 @pytest.fixture
@@ -97,6 +98,39 @@ def test_5xx_and_dropped_connections_are_retried_only_when_idempotent(twilio_emu
     assert len(twilio_emulator.backend.accounts) == 1
     twilio_emulator.backend.faults.add(Fault("error", count=1, status=429, method="POST"))
     assert gateway.create_subaccount("once").friendly_name == "once"  # a 429 was never processed
+
+
+def test_an_unreadable_answer_is_a_lost_answer_not_a_refusal(twilio_emulator):
+    """A complete answer whose body cannot be read says nothing about whether the request was carried out:
+    it is a TwilioConnectionError (retried when idempotent, "may have happened" for a write), never a
+    TwilioApiError, which callers read as "answered with an error"."""
+    gateway, sleeps = _recording_gateway(twilio_emulator)
+    backend = twilio_emulator.backend
+    backend.faults.add(Fault("garble", count=1, method="GET", path_prefix="/v1/DialingPermissions/Countries/"))
+    assert gateway.fetch_country("US").iso_code == "US"  # a read: retried once, like a dropped answer
+    backend.faults.add(Fault("garble", count=1, method="GET", path_prefix="/v1/DialingPermissions/Countries"))
+    assert len(gateway.list_countries()) > 200  # a list page too
+    assert len(sleeps) == 2
+
+    backend.faults.add(Fault("garble", count=1, method="POST", path_prefix="/2010-04-01/Accounts.json"))
+    with pytest.raises(TwilioConnectionError) as unreadable:
+        gateway.create_subaccount("garbled")  # not idempotent: not retried, it was carried out
+    assert not isinstance(unreadable.value, TwilioApiError)
+    assert len(sleeps) == 2
+    [created] = [a for a in backend.accounts.values() if a.friendly_name == "garbled"]
+    message = str(unreadable.value)
+    assert message.startswith("POST /2010-04-01/Accounts.json got an unreadable answer: HTTP 201 from 127.0.0.1:")
+    assert "may or may not have been carried out" in message
+    assert created.auth_token not in message and created.auth_token[:8] not in message  # the body is not shown
+
+
+def test_records_the_library_cannot_make_are_an_unreadable_answer(gateway):
+    def undeserializable() -> None:  # what twilio's Page raises for JSON without a list of records
+        raise TwilioException("Page Records can not be deserialized")
+
+    with pytest.raises(TwilioConnectionError, match=r"got an unreadable answer: .*Page Records") as unreadable:
+        gateway._call("GET", "/v1/DialingPermissions/Countries", undeserializable)
+    assert not isinstance(unreadable.value, TwilioApiError)
 
 
 def test_retries_stop_at_the_time_bound(twilio_emulator):

@@ -215,12 +215,13 @@ def test_a_fault_mid_probe_still_puts_back_and_closes_the_subaccount() -> None:
     assert report.findings["country_code_filter"].measured  # and those that do not need the country read
 
 
-def test_a_lost_create_answer_is_found_by_name_and_closed() -> None:
+@pytest.mark.parametrize("lost", ["drop", "garble"])  # no answer, or one that cannot be read
+def test_a_lost_create_answer_is_found_by_name_and_closed(lost: str) -> None:
     with Emulator() as emulator:
-        emulator.backend.faults.add(Fault("drop", count=1, method="POST", path_prefix="/2010-04-01/Accounts.json"))
+        emulator.backend.faults.add(Fault(lost, count=1, method="POST", path_prefix="/2010-04-01/Accounts.json"))
         report = probe(emulator)
         (sub,) = subaccounts(emulator)
-    assert report.aborted is not None and "no answer" in report.aborted
+    assert report.aborted is not None and "no usable answer" in report.aborted
     assert sub.status == "closed"
     assert report.subaccount_sid == sub.sid
     assert report.subaccount_closed
