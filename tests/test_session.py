@@ -15,6 +15,7 @@ from pulumi_twilio_dialing._config import (
     ProviderSettings,
     resolve_credentials,
     resolve_subaccount_credentials,
+    shown,
 )
 from pulumi_twilio_dialing._redact import scrub
 from pulumi_twilio_dialing._session import SESSION_KEYS, Session
@@ -348,3 +349,18 @@ def test_an_entry_for_the_configured_account_itself_is_refused(twilio_emulator):
     assert session.gateway(None) is session.main  # the main account never needs the map
     with pytest.raises(ConfigurationError, match=f"has an entry for {main_sid}, the configured account itself"):
         session.gateway(sub)
+
+
+@pytest.mark.parametrize(
+    ("value", "setting", "program_input"),
+    [
+        ("GB", "'GB'", "'GB'"),
+        (None, "None", "null"),  # an input's None is the program's null
+        (1.0, "1.0", "1"),  # the wire makes every number a float: show the 1 the program wrote
+        ("9" * 100, "'" + "9" * 59 + "…", "'" + "9" * 60 + "'… (100 characters)"),
+        (["GB"] * 20, repr(["GB"] * 20)[:60] + "…", repr(["GB"] * 20)),  # inputs: cut past twice the limit
+        (["GB"] * 30, repr(["GB"] * 30)[:60] + "…", repr(["GB"] * 30)[:60] + "… (180 characters)"),
+    ],
+)
+def test_one_helper_shows_settings_and_program_inputs_short(value, setting, program_input):
+    assert (shown(value), shown(value, as_input=True)) == (setting, program_input)
