@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+from helpers import main_gateway
 from pulumi_twilio_dialing import (
     AuthenticationError,
     ConfigurationError,
@@ -27,10 +28,7 @@ from twilio.base.exceptions import TwilioException
 @pytest.fixture
 def gateway(twilio_emulator) -> Gateway:
     """A gateway that does not retry, so each failure surfaces as it is translated."""
-    main = twilio_emulator.main_account
-    return Gateway(
-        Credentials.auth_token(main.sid, main.auth_token), api_url=twilio_emulator.url, retry=RetryPolicy(timeout=0.01)
-    )
+    return main_gateway(twilio_emulator, retry=RetryPolicy(timeout=0.01))
 
 
 def test_rewrite_keeps_path_and_query_and_changes_scheme_and_host():
@@ -46,29 +44,19 @@ def test_rewrite_keeps_path_and_query_and_changes_scheme_and_host():
 
 def test_a_timeout_is_always_set_and_enforced(twilio_emulator, gateway):
     assert gateway.client.http_client.timeout == DEFAULT_TIMEOUT_SECONDS
-    main = twilio_emulator.main_account
-    impatient = Gateway(
-        Credentials.auth_token(main.sid, main.auth_token),
-        api_url=twilio_emulator.url,
-        timeout=0.3,
-        retry=RetryPolicy(timeout=0.01),  # no second attempt
-    )
+    impatient = main_gateway(twilio_emulator, timeout=0.3, retry=RetryPolicy(timeout=0.01))  # no second attempt
     twilio_emulator.backend.faults.add(Fault("latency", count=1, seconds=2))
     started = time.perf_counter()
     with pytest.raises(TwilioConnectionError, match="ReadTimeout"):
         impatient.fetch_country("US")
     assert time.perf_counter() - started < 1.5
     with pytest.raises(ValueError, match="positive"):
-        Gateway(Credentials.auth_token(main.sid, main.auth_token), timeout=0)
+        main_gateway(twilio_emulator, timeout=0)
 
 
 def _recording_gateway(emulator, **kwargs):
-    main = emulator.main_account
     sleeps: list[float] = []
-    gateway = Gateway(
-        Credentials.auth_token(main.sid, main.auth_token), api_url=emulator.url, sleep=sleeps.append, **kwargs
-    )
-    return gateway, sleeps
+    return main_gateway(emulator, sleep=sleeps.append, **kwargs), sleeps
 
 
 def test_retries_back_off_and_honour_retry_after(twilio_emulator):
@@ -370,12 +358,7 @@ def test_one_budget_bounds_every_call_to_a_host_that_does_not_answer():
 
 
 def test_a_host_that_answers_again_gets_a_fresh_budget(twilio_emulator):
-    main = twilio_emulator.main_account
-    gateway = Gateway(
-        Credentials.auth_token(main.sid, main.auth_token),
-        api_url=twilio_emulator.url,
-        retry=RetryPolicy(base_delay=0.01, max_delay=0.05, timeout=0.3),
-    )
+    gateway = main_gateway(twilio_emulator, retry=RetryPolicy(base_delay=0.01, max_delay=0.05, timeout=0.3))
     twilio_emulator.backend.faults.add(Fault("error", count=10_000, status=503))
     started = time.perf_counter()
     with pytest.raises(TwilioApiError, match="gave up after"):
@@ -457,10 +440,7 @@ def _update(iso: str) -> CountryPermissionUpdate:
 def test_a_dropped_answer_does_not_stop_the_next_request(twilio_emulator):
     """Only a host that cannot be reached is given up on without a request: one that dropped an answer is
     there, and a put-back right after a lost answer must still be sent."""
-    main = twilio_emulator.main_account
-    gateway = Gateway(
-        Credentials.auth_token(main.sid, main.auth_token), api_url=twilio_emulator.url, retry=RetryPolicy(timeout=0.001)
-    )
+    gateway = main_gateway(twilio_emulator, retry=RetryPolicy(timeout=0.001))
     twilio_emulator.backend.faults.add(Fault("drop", count=1))
     with pytest.raises(TwilioConnectionError, match="failed or was dropped"):
         gateway.fetch_country("US")
