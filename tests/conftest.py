@@ -41,18 +41,17 @@ def make_engine(tmp_path: Path) -> Iterator[type[Engine]]:
         created.close()
 
 
+# Every environment variable the provider and the commands read credentials or the API URL from.
+ENV_NAMES = (
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_API_KEY",
+    "TWILIO_API_SECRET",
+    "TWILIO_DIALING_API_URL",
+    "TWILIO_DIALING_SUBACCOUNT_CREDENTIALS",
+)
 # Credentials must come from the stack config the tests give, never from the developer's environment.
-HERMETIC_ENV = {
-    name: ""
-    for name in (
-        "TWILIO_ACCOUNT_SID",
-        "TWILIO_AUTH_TOKEN",
-        "TWILIO_API_KEY",
-        "TWILIO_API_SECRET",
-        "TWILIO_DIALING_API_URL",
-        "TWILIO_DIALING_SUBACCOUNT_CREDENTIALS",
-    )
-}
+HERMETIC_ENV = dict.fromkeys(ENV_NAMES, "")
 
 
 def stack_config(emulator, **extra: str) -> dict[str, str]:

@@ -11,6 +11,7 @@ from pulumi_twilio_dialing import (
     SubaccountInheritance,
     SubaccountInheritanceArgs,
 )
+from pulumi_twilio_dialing._gateway import Credentials, Gateway
 from pulumi_twilio_dialing.emulator import Emulator, Flags
 from pulumi_twilio_dialing.emulator._backend import Principal
 
@@ -22,6 +23,12 @@ def country(name: str = "country", **args: Any) -> Callable[[], None]:
 
 def inheritance(name: str = "inheritance", **args: Any) -> Callable[[], None]:
     return lambda: SubaccountInheritance(name, SubaccountInheritanceArgs(**args))
+
+
+def main_gateway(emulator: Emulator, **kwargs: Any) -> Gateway:
+    """A gateway to the emulator with its main account's auth token (``kwargs``: the Gateway's options)."""
+    main = emulator.main_account
+    return Gateway(Credentials.auth_token(main.sid, main.auth_token), api_url=emulator.url, **kwargs)
 
 
 def make_subaccount(emulator: Emulator, name: str = "tenant") -> str:

@@ -15,34 +15,18 @@ from typing import Any
 import pytest
 from harness.digest import preview_digest
 from helpers import make_subaccount
+from ops_helpers import emulator_env, probe, run_json, subaccounts, use_emulator
 from pulumi_twilio_dialing import UNCHANGED, CountryPermissionsArgs
 from pulumi_twilio_dialing._cli import main
 from pulumi_twilio_dialing._commands.export import render_program
 from pulumi_twilio_dialing._ops import AccountView
-from pulumi_twilio_dialing._probe import ProbeOptions, ProbeReport, run_probe
-from pulumi_twilio_dialing._session import Session
 from pulumi_twilio_dialing.emulator import Emulator, Fault
 from test_preview_report import permissions
 
 pytestmark = pytest.mark.timeout(120)
 
-FAST_RETRIES = {"twilio-dialing:retryBaseDelay": "0.01", "twilio-dialing:retryTimeout": "1"}
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # Pulumi's placeholder for a value known only at apply
 TOLLFRAUD = "high_risk_tollfraud_numbers_enabled"
-
-
-def probe(emulator: Emulator) -> ProbeReport:
-    main_account = emulator.main_account
-    environ = {
-        "TWILIO_ACCOUNT_SID": main_account.sid,
-        "TWILIO_AUTH_TOKEN": main_account.auth_token,
-        "TWILIO_DIALING_API_URL": emulator.url,
-    }
-    return run_probe(Session(dict(FAST_RETRIES), environ), ProbeOptions())
-
-
-def subaccounts(emulator: Emulator) -> list[Any]:
-    return [a for a in emulator.backend.accounts.values() if a.is_subaccount]
 
 
 # ------------------------------------------------------------------------------------------------ probe
@@ -232,8 +216,6 @@ def test_insights_never_counts_an_alert_of_another_account(twilio_emulator, monk
     documents neither way). Happened: a tenant's blocked call to France was counted for the main account as
     well, with a suggested change opening France on the MAIN account. Should: count an alert only for the
     account its account_sid names."""
-    from ops_helpers import run_json, use_emulator
-
     use_emulator(monkeypatch, twilio_emulator)
     backend, main_sid = twilio_emulator.backend, twilio_emulator.main_account.sid
     tenant = make_subaccount(twilio_emulator, "Acme Ltd")
@@ -329,12 +311,7 @@ def test_probe_cli_closes_the_subaccount_when_its_terminal_hangs_up(tmp_path):
 
     with Emulator() as emulator:
         emulator.backend.faults.add(Fault("latency", fraction=1.0, seconds=0.2))  # time to hang up mid-probe
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO")}
-        env.update(
-            TWILIO_ACCOUNT_SID=emulator.main_account.sid,
-            TWILIO_AUTH_TOKEN=emulator.main_account.auth_token,
-            TWILIO_DIALING_API_URL=emulator.url,
-        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO")} | emulator_env(emulator)
         command = [sys.executable, "-m", "pulumi_twilio_dialing._cli", "probe"]
         command += ["--i-understand-this-writes-to-a-real-account", "-o", str(tmp_path / "settings.json")]
         process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -356,11 +333,7 @@ def test_probe_confirmation_flag_cannot_be_abbreviated(monkeypatch, twilio_emula
     """The user types `twilio-dialing probe --i` (or pastes a truncated command). Happened: argparse took the
     prefix for --i-understand-this-writes-to-a-real-account and the probe created, wrote to and closed a
     subaccount of the real account. Should: only the whole flag confirms; nothing is sent otherwise."""
-    for name in ("TWILIO_API_KEY", "TWILIO_API_SECRET", "TWILIO_DIALING_SUBACCOUNT_CREDENTIALS"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("TWILIO_ACCOUNT_SID", twilio_emulator.main_account.sid)
-    monkeypatch.setenv("TWILIO_AUTH_TOKEN", twilio_emulator.main_account.auth_token)
-    monkeypatch.setenv("TWILIO_DIALING_API_URL", twilio_emulator.url)
+    use_emulator(monkeypatch, twilio_emulator)
     with pytest.raises(SystemExit) as stopped:
         main(["probe", abbreviation, "--output", str(tmp_path / "s.json")])
     assert stopped.value.code == 2

@@ -6,11 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from pulumi_twilio_dialing._probe import ProbeOptions, run_probe
-from pulumi_twilio_dialing._session import Session
+from ops_helpers import probe, subaccounts
 from pulumi_twilio_dialing.emulator import Emulator, Fault
-
-FAST_RETRIES = {"twilio-dialing:retryBaseDelay": "0.01", "twilio-dialing:retryTimeout": "1"}
 
 
 @pytest.mark.timeout(120)
@@ -21,16 +18,10 @@ def test_probe_closes_the_subaccount_when_reading_its_settings_gets_no_answer() 
     clean-up: the probe crashes and leaves the throwaway subaccount open. It should abort that step (as it
     did before the split) and still close the subaccount."""
     with Emulator() as emulator:
-        main = emulator.main_account
-        env = {
-            "TWILIO_ACCOUNT_SID": main.sid,
-            "TWILIO_AUTH_TOKEN": main.auth_token,
-            "TWILIO_DIALING_API_URL": emulator.url,
-        }
         # The main account's GET /v1/Settings passes; every later one (the subaccount's) is dropped.
         emulator.backend.faults.add(Fault("drop", count=10_000, after=1, method="GET", path_prefix="/v1/Settings"))
-        report = run_probe(Session(dict(FAST_RETRIES), env), ProbeOptions())
-        subs = [a for a in emulator.backend.accounts.values() if a.is_subaccount]
+        report = probe(emulator)
+        subs = subaccounts(emulator)
     assert report.aborted is not None and "no answer" in report.aborted
     assert [s.status for s in subs] == ["closed"]
     assert report.subaccount_closed

@@ -452,6 +452,20 @@ def test_latency_drop_and_account_filter(emulator, main):
     assert main.get(COUNTRIES + "/US").status_code == 200
 
 
+def test_garbled_answers_are_complete_http_but_unreadable_json_after_processing(emulator, main):
+    emulator.backend.faults.add(Fault("garble", count=1, method="POST"))
+    answered = main.bulk([entry("GB", special=True)])
+    assert answered.status_code == 201  # the status it would have had: the write was processed
+    assert answered.headers["Content-Type"].startswith("application/json")
+    assert len(answered.content) == int(answered.headers["Content-Length"]) > 0  # nothing lost on the way
+    with pytest.raises(ValueError):
+        json.loads(answered.text)
+    intact = main.bulk([entry("GB", special=True)]).text
+    assert intact.startswith(answered.text) and len(answered.text) == len(intact) // 2
+    assert emulator.backend.stored_flags(main.auth[0], "GB").high_risk_special_numbers_enabled
+    assert [(r.status, r.faults) for r in emulator.backend.request_log()][-2:] == [(201, ("garble",)), (201, ())]
+
+
 def test_accepted_but_not_applied_writes(emulator, main):
     tenant = subaccount(emulator)
     emulator.backend.faults.add(Fault("accept_not_apply", count=3, method="POST"))

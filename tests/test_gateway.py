@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+from helpers import main_gateway
 from pulumi_twilio_dialing import (
     AuthenticationError,
     ConfigurationError,
@@ -21,15 +22,13 @@ from pulumi_twilio_dialing import (
 )
 from pulumi_twilio_dialing._gateway import DEFAULT_TIMEOUT_SECONDS, HostBudget, RedirectingHttpClient, RetryPolicy
 from pulumi_twilio_dialing.emulator import Fault
+from twilio.base.exceptions import TwilioException
 
 
 @pytest.fixture
 def gateway(twilio_emulator) -> Gateway:
     """A gateway that does not retry, so each failure surfaces as it is translated."""
-    main = twilio_emulator.main_account
-    return Gateway(
-        Credentials.auth_token(main.sid, main.auth_token), api_url=twilio_emulator.url, retry=RetryPolicy(timeout=0.01)
-    )
+    return main_gateway(twilio_emulator, retry=RetryPolicy(timeout=0.01))
 
 
 def test_rewrite_keeps_path_and_query_and_changes_scheme_and_host():
@@ -45,29 +44,19 @@ def test_rewrite_keeps_path_and_query_and_changes_scheme_and_host():
 
 def test_a_timeout_is_always_set_and_enforced(twilio_emulator, gateway):
     assert gateway.client.http_client.timeout == DEFAULT_TIMEOUT_SECONDS
-    main = twilio_emulator.main_account
-    impatient = Gateway(
-        Credentials.auth_token(main.sid, main.auth_token),
-        api_url=twilio_emulator.url,
-        timeout=0.3,
-        retry=RetryPolicy(timeout=0.01),  # no second attempt
-    )
+    impatient = main_gateway(twilio_emulator, timeout=0.3, retry=RetryPolicy(timeout=0.01))  # no second attempt
     twilio_emulator.backend.faults.add(Fault("latency", count=1, seconds=2))
     started = time.perf_counter()
     with pytest.raises(TwilioConnectionError, match="ReadTimeout"):
         impatient.fetch_country("US")
     assert time.perf_counter() - started < 1.5
     with pytest.raises(ValueError, match="positive"):
-        Gateway(Credentials.auth_token(main.sid, main.auth_token), timeout=0)
+        main_gateway(twilio_emulator, timeout=0)
 
 
 def _recording_gateway(emulator, **kwargs):
-    main = emulator.main_account
     sleeps: list[float] = []
-    gateway = Gateway(
-        Credentials.auth_token(main.sid, main.auth_token), api_url=emulator.url, sleep=sleeps.append, **kwargs
-    )
-    return gateway, sleeps
+    return main_gateway(emulator, sleep=sleeps.append, **kwargs), sleeps
 
 
 def test_retries_back_off_and_honour_retry_after(twilio_emulator):
@@ -97,6 +86,39 @@ def test_5xx_and_dropped_connections_are_retried_only_when_idempotent(twilio_emu
     assert len(twilio_emulator.backend.accounts) == 1
     twilio_emulator.backend.faults.add(Fault("error", count=1, status=429, method="POST"))
     assert gateway.create_subaccount("once").friendly_name == "once"  # a 429 was never processed
+
+
+def test_an_unreadable_answer_is_a_lost_answer_not_a_refusal(twilio_emulator):
+    """A complete answer whose body cannot be read says nothing about whether the request was carried out:
+    it is a TwilioConnectionError (retried when idempotent, "may have happened" for a write), never a
+    TwilioApiError, which callers read as "answered with an error"."""
+    gateway, sleeps = _recording_gateway(twilio_emulator)
+    backend = twilio_emulator.backend
+    backend.faults.add(Fault("garble", count=1, method="GET", path_prefix="/v1/DialingPermissions/Countries/"))
+    assert gateway.fetch_country("US").iso_code == "US"  # a read: retried once, like a dropped answer
+    backend.faults.add(Fault("garble", count=1, method="GET", path_prefix="/v1/DialingPermissions/Countries"))
+    assert len(gateway.list_countries()) > 200  # a list page too
+    assert len(sleeps) == 2
+
+    backend.faults.add(Fault("garble", count=1, method="POST", path_prefix="/2010-04-01/Accounts.json"))
+    with pytest.raises(TwilioConnectionError) as unreadable:
+        gateway.create_subaccount("garbled")  # not idempotent: not retried, it was carried out
+    assert not isinstance(unreadable.value, TwilioApiError)
+    assert len(sleeps) == 2
+    [created] = [a for a in backend.accounts.values() if a.friendly_name == "garbled"]
+    message = str(unreadable.value)
+    assert message.startswith("POST /2010-04-01/Accounts.json got an unreadable answer: HTTP 201 from 127.0.0.1:")
+    assert "may or may not have been carried out" in message
+    assert created.auth_token not in message and created.auth_token[:8] not in message  # the body is not shown
+
+
+def test_records_the_library_cannot_make_are_an_unreadable_answer(gateway):
+    def undeserializable() -> None:  # what twilio's Page raises for JSON without a list of records
+        raise TwilioException("Page Records can not be deserialized")
+
+    with pytest.raises(TwilioConnectionError, match=r"got an unreadable answer: .*Page Records") as unreadable:
+        gateway._call("GET", "/v1/DialingPermissions/Countries", undeserializable)
+    assert not isinstance(unreadable.value, TwilioApiError)
 
 
 def test_retries_stop_at_the_time_bound(twilio_emulator):
@@ -336,12 +358,7 @@ def test_one_budget_bounds_every_call_to_a_host_that_does_not_answer():
 
 
 def test_a_host_that_answers_again_gets_a_fresh_budget(twilio_emulator):
-    main = twilio_emulator.main_account
-    gateway = Gateway(
-        Credentials.auth_token(main.sid, main.auth_token),
-        api_url=twilio_emulator.url,
-        retry=RetryPolicy(base_delay=0.01, max_delay=0.05, timeout=0.3),
-    )
+    gateway = main_gateway(twilio_emulator, retry=RetryPolicy(base_delay=0.01, max_delay=0.05, timeout=0.3))
     twilio_emulator.backend.faults.add(Fault("error", count=10_000, status=503))
     started = time.perf_counter()
     with pytest.raises(TwilioApiError, match="gave up after"):
@@ -423,10 +440,7 @@ def _update(iso: str) -> CountryPermissionUpdate:
 def test_a_dropped_answer_does_not_stop_the_next_request(twilio_emulator):
     """Only a host that cannot be reached is given up on without a request: one that dropped an answer is
     there, and a put-back right after a lost answer must still be sent."""
-    main = twilio_emulator.main_account
-    gateway = Gateway(
-        Credentials.auth_token(main.sid, main.auth_token), api_url=twilio_emulator.url, retry=RetryPolicy(timeout=0.001)
-    )
+    gateway = main_gateway(twilio_emulator, retry=RetryPolicy(timeout=0.001))
     twilio_emulator.backend.faults.add(Fault("drop", count=1))
     with pytest.raises(TwilioConnectionError, match="failed or was dropped"):
         gateway.fetch_country("US")

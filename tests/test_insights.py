@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from helpers import flags, make_subaccount
+from helpers import flags, main_gateway, make_subaccount
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 from ops_helpers import run_cli, run_json, use_emulator
@@ -20,7 +20,6 @@ from pulumi_twilio_dialing import (  # noqa: F401 - the names the suggested chan
     DialingPermissions,
     DialingPermissionsArgs,
 )
-from pulumi_twilio_dialing._gateway import Credentials, Gateway
 from recording import twilio_client
 from test_emulator_openapi import _tighten
 from twilio.base.exceptions import TwilioRestException
@@ -151,7 +150,7 @@ def test_alerts_are_per_account_paged_filtered_and_match_twilios_description(twi
     sub = make_subaccount(twilio_emulator, "other")
     backend.add_alert(sub, "21215", "someone else's")
 
-    gateway = Gateway(Credentials.auth_token(main.sid, main.auth_token), api_url=twilio_emulator.url)
+    gateway = main_gateway(twilio_emulator)
     backend.clear_request_log()
     recent = gateway.list_alerts(start_date=now - timedelta(hours=48, seconds=-1))
     assert len(recent) == 48 + 1  # the warning too; the subaccount's alert is not the main account's

@@ -173,16 +173,18 @@ def test_a_country_whose_verification_fails_is_put_back(twilio_emulator, stack):
     assert backend.stored_flags(main, "GB") == original
 
 
-def test_a_lost_answer_is_put_back(twilio_emulator, stack):
-    """Twilio applies the write but the answer never arrives (and the retry budget is spent)."""
+@pytest.mark.parametrize(("lost", "said"), [("drop", "got no answer"), ("garble", "got an unreadable answer")])
+def test_a_lost_answer_is_put_back(twilio_emulator, stack, lost, said):
+    """Twilio applies the write but the answer never arrives, or arrives unreadable (and the retry budget is
+    spent)."""
     backend, main = twilio_emulator.backend, twilio_emulator.main_account.sid
     risky(twilio_emulator, main, "LV")
     original = table(twilio_emulator, main)
     engine = stack(config=stack_config(twilio_emulator, **TIGHT_RETRIES))
-    backend.faults.add(Fault("drop", count=1, path_prefix=BULK))
+    backend.faults.add(Fault(lost, count=1, path_prefix=BULK))
     with pytest.raises(ProviderError) as failed:
         engine.up(hardening())
-    assert "got no answer" in failed.value.details
+    assert said in failed.value.details
     assert "Put back the 2 setting(s)" in failed.value.details
     assert table(twilio_emulator, main) == original
     engine.up(hardening())
@@ -266,10 +268,11 @@ def test_flags_stop_and_start_being_managed_with_their_own_restore_points(twilio
 
 
 # ------------------------------------------------------------------------------ 5. no orphan subaccounts
-def test_a_lost_answer_to_creating_a_subaccount_adopts_the_one_it_made(twilio_emulator, stack):
+@pytest.mark.parametrize("lost", ["drop", "garble"])  # no answer, or one that cannot be read
+def test_a_lost_answer_to_creating_a_subaccount_adopts_the_one_it_made(twilio_emulator, stack, lost):
     backend = twilio_emulator.backend
     engine = stack()
-    backend.faults.add(Fault("drop", count=1, method="POST", path_prefix=ACCOUNTS))
+    backend.faults.add(Fault(lost, count=1, method="POST", path_prefix=ACCOUNTS))
     engine.up(lambda: Subaccount("tenant", SubaccountArgs(friendly_name="Acme")))
     named = [a for a in backend.accounts.values() if a.friendly_name == "Acme"]
     assert len(named) == 1

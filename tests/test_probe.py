@@ -18,42 +18,20 @@ from typing import Any
 from urllib.parse import quote_plus
 
 import pytest
+from ops_helpers import probe, subaccounts, use_emulator
 from pulumi_twilio_dialing._cli import main as cli
-from pulumi_twilio_dialing._probe import SETTINGS, ProbeOptions, ProbeReport, roundest, run_probe
+from pulumi_twilio_dialing._probe import SETTINGS, ProbeReport, roundest
 from pulumi_twilio_dialing._probe._readings import update_count_reading, update_request_reading
-from pulumi_twilio_dialing._session import Session
 from pulumi_twilio_dialing.emulator import FLAG_NAMES, Emulator, EmulatorSettings, Fault
 
 pytestmark = pytest.mark.timeout(120)
 
-# Fast retries: a fault test must not wait out the default one-minute retry budget.
-FAST_RETRIES = {"twilio-dialing:retryBaseDelay": "0.01", "twilio-dialing:retryTimeout": "1"}
 TABLE_SIZE = 225  # the emulator's synthetic country table
-
-
-def environment(emulator: Emulator, *, api_key: bool = False) -> dict[str, str]:
-    main = emulator.main_account
-    env = {"TWILIO_ACCOUNT_SID": main.sid, "TWILIO_DIALING_API_URL": emulator.url}
-    if api_key:
-        key = emulator.backend.create_api_key(main.sid, kind="main", friendly_name="probe test")
-        env.update(TWILIO_API_KEY=key.sid, TWILIO_API_SECRET=key.secret)
-    else:
-        env["TWILIO_AUTH_TOKEN"] = main.auth_token
-    return env
-
-
-def probe(emulator: Emulator, *, api_key: bool = False, **options: Any) -> ProbeReport:
-    session = Session(dict(FAST_RETRIES), environment(emulator, api_key=api_key))
-    return run_probe(session, ProbeOptions(**options))
 
 
 def snapshot(emulator: Emulator, sid: str) -> tuple[bool, dict[str, tuple[bool, ...]]]:
     account = emulator.backend.accounts[sid]
     return account.inheritance, {iso: tuple(f.as_dict()[n] for n in FLAG_NAMES) for iso, f in account.flags.items()}
-
-
-def subaccounts(emulator: Emulator) -> list[Any]:
-    return [a for a in emulator.backend.accounts.values() if a.is_subaccount]
 
 
 def assert_closed_as_created(emulator: Emulator, report: ProbeReport, created: EmulatorSettings) -> None:
@@ -215,12 +193,13 @@ def test_a_fault_mid_probe_still_puts_back_and_closes_the_subaccount() -> None:
     assert report.findings["country_code_filter"].measured  # and those that do not need the country read
 
 
-def test_a_lost_create_answer_is_found_by_name_and_closed() -> None:
+@pytest.mark.parametrize("lost", ["drop", "garble"])  # no answer, or one that cannot be read
+def test_a_lost_create_answer_is_found_by_name_and_closed(lost: str) -> None:
     with Emulator() as emulator:
-        emulator.backend.faults.add(Fault("drop", count=1, method="POST", path_prefix="/2010-04-01/Accounts.json"))
+        emulator.backend.faults.add(Fault(lost, count=1, method="POST", path_prefix="/2010-04-01/Accounts.json"))
         report = probe(emulator)
         (sub,) = subaccounts(emulator)
-    assert report.aborted is not None and "no answer" in report.aborted
+    assert report.aborted is not None and "no usable answer" in report.aborted
     assert sub.status == "closed"
     assert report.subaccount_sid == sub.sid
     assert report.subaccount_closed
@@ -269,10 +248,7 @@ def test_a_write_that_never_shows_is_not_measured_and_bounded_in_time() -> None:
 # ------------------------------------------------------------------------------------------------- the CLI
 @pytest.fixture
 def cli_env(monkeypatch: pytest.MonkeyPatch, twilio_emulator: Emulator) -> Emulator:
-    for name in ("TWILIO_API_KEY", "TWILIO_API_SECRET", "TWILIO_DIALING_SUBACCOUNT_CREDENTIALS"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in environment(twilio_emulator).items():
-        monkeypatch.setenv(name, value)
+    use_emulator(monkeypatch, twilio_emulator)
     return twilio_emulator
 
 
@@ -330,9 +306,7 @@ def test_cli_without_credentials_says_so_and_sends_nothing(
 def test_cli_with_an_api_key_that_gets_no_token_measures_what_it_can_and_says_why(
     cli_env: Emulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    monkeypatch.delenv("TWILIO_AUTH_TOKEN")
-    for name, value in environment(cli_env, api_key=True).items():
-        monkeypatch.setenv(name, value)
+    use_emulator(monkeypatch, cli_env, api_key=True)
     path = tmp_path / "s.json"
     assert cli(["probe", "--i-understand-this-writes-to-a-real-account", "-o", str(path)]) == 1
     out, err = capsys.readouterr()

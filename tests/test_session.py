@@ -10,15 +10,15 @@ import pickle
 import pytest
 from helpers import make_subaccount
 from pulumi_twilio_dialing import ConfigurationError, Credentials
-from pulumi_twilio_dialing._redact import scrub
-from pulumi_twilio_dialing._session import (
+from pulumi_twilio_dialing._config import (
     ACCOUNT_SID_PATTERN,
-    SESSION_KEYS,
     ProviderSettings,
-    Session,
     resolve_credentials,
     resolve_subaccount_credentials,
+    shown,
 )
+from pulumi_twilio_dialing._redact import scrub
+from pulumi_twilio_dialing._session import SESSION_KEYS, Session
 from pydantic import SecretStr
 
 SID = "AC" + "1" * 32
@@ -257,6 +257,23 @@ def test_the_session_key_includes_the_subaccount_credentials():
     assert Session.shared(structured) is Session.shared(dict(structured))
 
 
+def test_a_session_is_shared_only_between_equal_values_of_every_setting_it_reads():
+    # ProviderSettings reads these; a shared session built from other values would use the wrong ones.
+    settings = {
+        "twilio-dialing:apiUrl": "http://127.0.0.1:9",
+        "twilio-dialing:requestTimeout": 5,
+        "twilio-dialing:retryBaseDelay": 0.25,
+        "twilio-dialing:retryTimeout": 7,
+        "twilio-dialing:bulkChunkSize": 50,
+    }
+    assert set(settings) <= set(SESSION_KEYS)
+    base = Session.shared({})
+    for key, value in settings.items():
+        session = Session.shared({key: value})
+        assert session is not base and session.settings != base.settings, key
+        assert session is Session.shared({key: value}), key
+
+
 def _api_key_parent(emulator) -> dict[str, str | None]:
     from conftest import stack_config
 
@@ -332,3 +349,18 @@ def test_an_entry_for_the_configured_account_itself_is_refused(twilio_emulator):
     assert session.gateway(None) is session.main  # the main account never needs the map
     with pytest.raises(ConfigurationError, match=f"has an entry for {main_sid}, the configured account itself"):
         session.gateway(sub)
+
+
+@pytest.mark.parametrize(
+    ("value", "setting", "program_input"),
+    [
+        ("GB", "'GB'", "'GB'"),
+        (None, "None", "null"),  # an input's None is the program's null
+        (1.0, "1.0", "1"),  # the wire makes every number a float: show the 1 the program wrote
+        ("9" * 100, "'" + "9" * 59 + "…", "'" + "9" * 60 + "'… (100 characters)"),
+        (["GB"] * 20, repr(["GB"] * 20)[:60] + "…", repr(["GB"] * 20)),  # inputs: cut past twice the limit
+        (["GB"] * 30, repr(["GB"] * 30)[:60] + "…", repr(["GB"] * 30)[:60] + "… (180 characters)"),
+    ],
+)
+def test_one_helper_shows_settings_and_program_inputs_short(value, setting, program_input):
+    assert (shown(value), shown(value, as_input=True)) == (setting, program_input)

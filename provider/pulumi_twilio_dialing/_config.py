@@ -35,6 +35,7 @@ __all__ = [
     "REQUEST_TIMEOUT",
     "RETRY_BASE_DELAY",
     "RETRY_TIMEOUT",
+    "SHOWN_CHARACTERS",
     "SUBACCOUNT_CREDENTIALS",
     "SUBACCOUNT_CREDENTIALS_EXAMPLE",
     "ApiUrl",
@@ -53,15 +54,31 @@ __all__ = [
 API_URL_CONFIG_KEY = "twilio-dialing:apiUrl"
 API_URL_ENV = "TWILIO_DIALING_API_URL"
 SHOWN_CHARACTERS = 60
+"""How much of a value a message shows: a 100,000-character value must not flood the terminal or the logs."""
 # One DNS label (RFC 1123): letters, digits and inner hyphens, at most 63 characters.
 _LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 
 
-def shown(value: object, limit: int = SHOWN_CHARACTERS) -> str:
-    """``repr(value)`` cut to ``limit`` characters and an ellipsis: messages travel in size-limited gRPC
-    headers and terminals, and a 100,000-character value echoed in full helps nobody. Never pass a secret."""
+def shown(value: object, *, as_input: bool = False) -> str:
+    """``repr(value)`` for a message, cut at about ``SHOWN_CHARACTERS`` with an ellipsis: messages travel in
+    size-limited gRPC headers and terminals, and a 100,000-character value echoed in full helps nobody.
+    Never pass a secret.
+
+    A setting is cut inside its repr (``'AC1111…``). ``as_input`` shows an input of a resource or function as
+    the program wrote it: Pulumi's wire makes every number a float (``1.0`` is shown as ``1``) and None is
+    ``null``; a cut string keeps its closing quote and says its full length (``'GGGG'… (100000 characters)``);
+    a list or object is cut only past twice the limit, also saying its length."""
+    if as_input:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if value is None:
+            return "null"
+        if isinstance(value, str) and len(value) > SHOWN_CHARACTERS:
+            return f"{value[:SHOWN_CHARACTERS]!r}… ({len(value)} characters)"
     text = repr(value)
-    return text if len(text) <= limit else text[:limit] + "…"
+    if len(text) <= (2 * SHOWN_CHARACTERS if as_input else SHOWN_CHARACTERS):
+        return text
+    return text[:SHOWN_CHARACTERS] + (f"… ({len(text)} characters)" if as_input else "…")
 
 
 def _is_loopback(host: str) -> bool:

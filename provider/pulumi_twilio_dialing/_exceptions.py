@@ -11,8 +11,9 @@ Every error this package raises on purpose derives from :class:`TwilioDialingErr
     ├── StateUnreadableError    a resource's state holds a value this package never writes (edited by hand)
     ├── UnknownCountryError     an ISO code that Twilio's country list for the account does not have
     └── TwilioRequestError      a request to Twilio failed (says which: ``method``, ``path``)
-        ├── TwilioConnectionError   no answer at all (refused, reset, timed out): it may or may not have
-        │                           been carried out
+        ├── TwilioConnectionError   no usable answer: none at all (refused, reset, timed out) or one that
+        │                           could not be read (a body cut short): it may or may not have been
+        │                           carried out
         └── TwilioApiError          Twilio answered with an error status (carries Twilio's own code)
             ├── AuthenticationError     20003: credentials refused for the account named
             ├── NotFoundError           20404: the resource does not exist
@@ -21,6 +22,9 @@ Every error this package raises on purpose derives from :class:`TwilioDialingErr
 "No answer" and "answered with an error" are siblings, as httpx's ``TransportError`` and
 ``HTTPStatusError`` are: catch :class:`TwilioRequestError` for both. (Before 0.2, ``TwilioConnectionError``
 derived from ``TwilioApiError``; it keeps ``status == 0`` and ``code is None`` for code that reads them.)
+An answer that could not be read is a ``TwilioConnectionError`` too, never a ``TwilioApiError``: it says
+nothing about whether the request was carried out, so a caller asking "did this write happen?" must read it
+as it reads a lost answer (unknown), not as a refusal.
 
 Messages never contain credentials: they name account SIDs, methods and paths only.
 """
@@ -133,7 +137,9 @@ class TwilioRequestError(TwilioDialingError):
 
 
 class TwilioConnectionError(TwilioRequestError):
-    """No HTTP answer was received (connection refused or dropped, or the request timed out)."""
+    """No usable HTTP answer: none was received (connection refused or dropped, or the request timed out),
+    or the one received could not be read (its body cut short or not JSON). Either way, whether the request
+    was carried out is unknown."""
 
     status = 0
     """No HTTP status (kept for code written when this class derived from :class:`TwilioApiError`)."""

@@ -16,8 +16,9 @@ from typing import Annotated, Any, Literal
 from pulumi.runtime.config import get_config
 from pydantic import AfterValidator, BaseModel, ConfigDict, StrictBool, StrictStr
 
+from ._config import shown
 from ._models import AccountRecord, CountryRecord
-from ._provider import AccountSid, IsoCode, _shown, check_arguments
+from ._provider import AccountSid, IsoCode, check_arguments
 from ._session import Session
 
 __all__ = ["get_countries", "get_country", "get_high_risk_special_prefixes", "get_subaccounts"]
@@ -44,9 +45,12 @@ def _continent(value: str) -> str:
     # Twilio compares exactly: "Europe" or "north america" would match nothing and return an empty list
     written = re.sub(r"[\s-]+", "_", value.strip()).upper()
     if written in CONTINENTS:
-        raise ValueError(f"continent {_shown(value)} is written {written!r} in Twilio's list: use {written!r}")
+        raise ValueError(
+            f"continent {shown(value, as_input=True)} is written {written!r} in Twilio's list: use {written!r}"
+        )
     raise ValueError(
-        f"continent {_shown(value)} is not one of Twilio's continents: use one of {', '.join(map(repr, CONTINENTS))}"
+        f"continent {shown(value, as_input=True)} is not one of Twilio's continents: use one of "
+        f"{', '.join(map(repr, CONTINENTS))}"
     )
 
 
@@ -57,9 +61,12 @@ def _country_code(value: str) -> str:
         return value
     written = re.sub(r"[\s().-]+", "", value)
     if re.fullmatch(r"\+?[0-9]{1,6}", written):
-        raise ValueError(f"country_code {_shown(value)} must be written without spaces or punctuation: use {written!r}")
+        raise ValueError(
+            f"country_code {shown(value, as_input=True)} must be written without spaces or punctuation: use {written!r}"
+        )
     raise ValueError(
-        f"country_code {_shown(value)} is not a country calling code: use '+' and its digits, such as '+44' or '+1'"
+        f"country_code {shown(value, as_input=True)} is not a country calling code: use '+' and its digits, "
+        "such as '+44' or '+1'"
     )
 
 

@@ -135,12 +135,12 @@ class HostBudget:
     """The retry budget of one provider process, per host: how long a host has been failing.
 
     A call's retries stop ``RetryPolicy.timeout`` seconds after it started, or after the first call that
-    met the host's current run of failures (429, 5xx, no answer) started, whichever is earlier; any usable
-    answer from the host ends the run. So one operation spends at most ``retryTimeout`` in all, even across
-    the provider calls the engine makes for it (check, then create): a create after a check that already
-    retried for the whole budget tries once (a host that answers, if badly: 429, 5xx, a dropped or slow
-    answer) or not at all (a host that cannot be reached: refused, DNS, connect timeout, which would only
-    cost another timeout), and fails at once saying why.
+    met the host's current run of failures (429, 5xx, no answer or an unreadable one) started, whichever is
+    earlier; any usable answer from the host ends the run. So one operation spends at most ``retryTimeout``
+    in all, even across the provider calls the engine makes for it (check, then create): a create after a
+    check that already retried for the whole budget tries once (a host that answers, if badly: 429, 5xx, a
+    dropped, slow or unreadable answer) or not at all (a host that cannot be reached: refused, DNS, connect
+    timeout, which would only cost another timeout), and fails at once saying why.
     """
 
     def __init__(self) -> None:
@@ -411,9 +411,25 @@ class Gateway:
             if isinstance(response, Response):
                 code, message, more = _error_from_body(response.status_code, response.text)
                 raise self._api_error(response.status_code, code, message, method, path, more) from None
-            raise TwilioApiError(scrub(str(error)), status=0, code=None, method=method, path=path) from None
+            # Without a response: the library could not make records of a successful answer's JSON.
+            raise self._unreadable(scrub(str(error)), method, path) from None
+        except json.JSONDecodeError as error:
+            # A success status whose body is not JSON (cut short, a proxy's page). The decoder's message says
+            # where only; its ``doc`` is the body, which may hold a token, and is never shown.
+            raise self._unreadable(f"not JSON: {error}", method, path) from None
         except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
             raise self._connection_error(error, method, path) from None
+
+    def _unreadable(self, why: str, method: str, path: str) -> TwilioConnectionError:
+        """An answer that could not be read is no refusal: what it said is as unknown as a lost answer's."""
+        response = self._http.last_response
+        status = f"HTTP {response.status_code}" if response is not None else "an answer"
+        return _UnreadableAnswerError(
+            f"{status} from {self.host(path)} whose body could not be read ({why}); the request may or may not "
+            "have been carried out",
+            method=method,
+            path=path,
+        )
 
     def _connection_error(self, error: Exception, method: str, path: str) -> TwilioConnectionError | ConfigurationError:
         """No answer: say from which host and why, and whether retrying could help."""
@@ -635,6 +651,15 @@ class _PermanentConnectionError(TwilioConnectionError):
 
 class _UnreachableError(TwilioConnectionError):
     """The request never reached the host (refused, DNS failure, connect timeout): nothing was sent."""
+
+
+class _UnreadableAnswerError(TwilioConnectionError):
+    """An answer came but could not be read (a body cut short, not JSON, not shaped like Twilio's): the host
+    is there, but whether the request was carried out is as unknown as after a lost answer, so it is one
+    for every caller (retried when idempotent, "may have happened" for writes), never a refusal."""
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} got an unreadable answer: {self.message}"
 
 
 def _chain(error: BaseException) -> Iterator[BaseException]:

@@ -12,7 +12,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, Resource
 from pulumi.output import Unknown
 from pydantic import AfterValidator, BaseModel, BeforeValidator, StrictStr, ValidationError, ValidationInfo
 
-from ._config import ACCOUNT_SID_PATTERN
+from ._config import ACCOUNT_SID_PATTERN, SHOWN_CHARACTERS, shown
 from ._exceptions import ConfigurationError
 from ._iso3166 import ISO_3166_ALPHA_2, NOT_TWILIO_CODES
 from ._permissions import FLAG_NAMES
@@ -46,51 +46,31 @@ def has_unknowns(props: dict[str, Any], keys: Iterable[str]) -> bool:
 
 
 # ------------------------------------------------------------------------------------------ input types
-SHOWN_CHARACTERS = 60
-"""How much of a value a message shows: a 100,000-character input must not flood the terminal or the logs."""
-
-
-def _shown(value: Any) -> str:
-    """A value as a message shows it: the repr (control characters escaped), cut at about
-    ``SHOWN_CHARACTERS`` with the full length said, so every message stays short whatever was given."""
-    # The wire turns every number into a float: show 1.0 as the 1 the user wrote.
-    if isinstance(value, float) and value.is_integer():
-        return repr(int(value))
-    if value is None:
-        return "null"
-    if isinstance(value, str) and len(value) > SHOWN_CHARACTERS:
-        return f"{value[:SHOWN_CHARACTERS]!r}… ({len(value)} characters)"
-    text = repr(value)
-    if len(text) > 2 * SHOWN_CHARACTERS:  # a long list or object: its text, cut
-        return f"{text[:SHOWN_CHARACTERS]}… ({len(text)} characters)"
-    return text
-
-
 def _part(part: Any) -> str:
     """One step of an input's path (a key of ``countries`` is user data too): short and printable."""
     text = str(part)
-    return text if text.isprintable() and len(text) <= SHOWN_CHARACTERS else _shown(part)
+    return text if text.isprintable() and len(text) <= SHOWN_CHARACTERS else shown(part, as_input=True)
 
 
 def _iso_code(value: str) -> str:
-    shown = _shown(value)
+    written = shown(value, as_input=True)
     upper = value.upper()
     if upper in NOT_TWILIO_CODES:
         use, why = NOT_TWILIO_CODES[upper]
-        raise ValueError(f"iso_code {shown} is not used by Twilio: {why}; use {use!r}")
+        raise ValueError(f"iso_code {written} is not used by Twilio: {why}; use {use!r}")
     # fullmatch everywhere: `$` would let "GB\n" through
     if re.fullmatch(r"[A-Za-z]{2}", value) and value != upper:
-        raise ValueError(f"iso_code {shown} must be upper-case: use {upper!r}")
+        raise ValueError(f"iso_code {written} must be upper-case: use {upper!r}")
     stripped = value.strip()
     if stripped != value and re.fullmatch(r"[A-Za-z]{2}", stripped):
-        raise ValueError(f"iso_code {shown} has whitespace around it: use {stripped.upper()!r}")
+        raise ValueError(f"iso_code {written} has whitespace around it: use {stripped.upper()!r}")
     if not re.fullmatch(r"[A-Z]{2}", value):
         raise ValueError(
-            f"iso_code {shown} is not a two-letter ISO 3166-1 alpha-2 country code; use one such as 'GB' or 'BR'"
+            f"iso_code {written} is not a two-letter ISO 3166-1 alpha-2 country code; use one such as 'GB' or 'BR'"
         )
     if value not in ISO_3166_ALPHA_2:
         raise ValueError(
-            f"iso_code {shown} is not an ISO 3166-1 alpha-2 country code; see "
+            f"iso_code {written} is not an ISO 3166-1 alpha-2 country code; see "
             "pulumi_twilio_dialing.get_countries() for the codes Twilio lists"
         )
     return value
@@ -102,9 +82,9 @@ def _account_sid(value: str, *, field: str = "account_sid") -> str:
         return value
     stripped = value.strip()
     if stripped != value and ACCOUNT_SID_PATTERN.fullmatch(stripped):
-        raise ValueError(f"{field} {_shown(value)} has whitespace around it: use {stripped!r}")
+        raise ValueError(f"{field} {shown(value, as_input=True)} has whitespace around it: use {stripped!r}")
     raise ValueError(
-        f"{field} {_shown(value)} is not an account SID: use 'AC' followed by 32 hexadecimal characters, "
+        f"{field} {shown(value, as_input=True)} is not an account SID: use 'AC' followed by 32 hexadecimal characters, "
         "as shown in the Twilio Console"
     )
 
@@ -130,7 +110,7 @@ def check_name(value: str, *, field: str = "friendly_name", limit: int = 64) -> 
         if category in _NOT_IN_NAMES or category == "Cs":
             what = _NOT_IN_NAMES.get(category, "the unpaired surrogate")
             raise ValueError(
-                f"{field} {_shown(value)} contains {what} U+{ord(char):04X} at position {position}: "
+                f"{field} {shown(value, as_input=True)} contains {what} U+{ord(char):04X} at position {position}: "
                 "a name must be printable text on one line; remove it"
             )
     if len(value) > limit:
@@ -165,27 +145,27 @@ def _reason(model: type[BaseModel], resource: str, error: Any, value: Any, loc: 
     kind = error["type"]
     if kind == "extra_forbidden":
         # the name itself is what the user got wrong: quote it like any value (and cut it if long)
-        named = repr(field) if len(field) <= SHOWN_CHARACTERS and field.isprintable() else _shown(field)
+        named = repr(field) if len(field) <= SHOWN_CHARACTERS and field.isprintable() else shown(field, as_input=True)
         if len(loc) == 1:
             return f"{named} is not an input of {resource}; its inputs are: {', '.join(model.model_fields)}"
         return f"{named} is not a known key; use {', '.join(repr(f) for f in FLAG_NAMES)}"
     if kind == "missing":
         return f"{field} is required"
     if kind in ("bool_type", "bool_parsing"):
-        return f"{field} must be true or false, got {_shown(value)}"
+        return f"{field} must be true or false, got {shown(value, as_input=True)}"
     if kind == "string_type":
-        return f"{field} must be a string, got {_shown(value)}"
+        return f"{field} must be a string, got {shown(value, as_input=True)}"
     if kind in ("list_type", "tuple_type", "set_type"):
-        return f"{field} must be a list, got {_shown(value)}"
+        return f"{field} must be a list, got {shown(value, as_input=True)}"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return f"{field} must be an object, got {_shown(value)}"
+        return f"{field} must be an object, got {shown(value, as_input=True)}"
     if kind == "literal_error":
-        return f"{field} must be one of {error['ctx']['expected']}, got {_shown(value)}"
+        return f"{field} must be one of {error['ctx']['expected']}, got {shown(value, as_input=True)}"
     if kind == "value_error":
         message = str(error["ctx"]["error"])
         # validators that cannot know where they are say only "must ...": give them their place and value
-        return f"{field} {message}, got {_shown(value)}" if message.startswith("must") else message
-    return f"{field}: {error['msg']} (got {_shown(value)})"
+        return f"{field} {message}, got {shown(value, as_input=True)}" if message.startswith("must") else message
+    return f"{field}: {error['msg']} (got {shown(value, as_input=True)})"
 
 
 def _failure(model: type[BaseModel], resource: str, error: Any, raw: dict[str, Any]) -> CheckFailure:

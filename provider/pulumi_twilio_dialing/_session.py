@@ -11,65 +11,26 @@ import threading
 import time
 from collections.abc import Mapping
 
-# Config keys, credential resolution and settings live in _config; the names are re-exported here for the
-# modules and tests that have always imported them from _session.
 from ._config import (
     ACCOUNT_SID,
-    ACCOUNT_SID_PATTERN,
     API_KEY,
-    API_KEY_PATTERN,
     API_SECRET,
+    API_URL_CONFIG_KEY,
     AUTH_TOKEN,
-    BULK_CHUNK_SIZE,
-    DEFAULT_BULK_CHUNK_SIZE,
-    MISSING_CREDENTIALS,
     NUMERIC_SETTINGS,
-    REQUEST_TIMEOUT,
-    RETRY_BASE_DELAY,
-    RETRY_TIMEOUT,
     SUBACCOUNT_CREDENTIALS,
-    SUBACCOUNT_CREDENTIALS_EXAMPLE,
     ConfigSource,
-    NumberRange,
     ProviderSettings,
     configured_account_sid,
     resolve_credentials,
     resolve_subaccount_credentials,
-    shown,
     subaccount_credentials_example,
 )
 from ._exceptions import AccountClosedError, AuthenticationError, ConfigurationError, NotFoundError
 from ._gateway import Credentials, Gateway, HostBudget
 from ._models import AccountRecord
 
-__all__ = [
-    "ACCOUNT_SID",
-    "ACCOUNT_SID_PATTERN",
-    "API_KEY",
-    "API_KEY_PATTERN",
-    "API_SECRET",
-    "AUTH_TOKEN",
-    "BULK_CHUNK_SIZE",
-    "DEFAULT_BULK_CHUNK_SIZE",
-    "MISSING_CREDENTIALS",
-    "NUMERIC_SETTINGS",
-    "REQUEST_TIMEOUT",
-    "RETRY_BASE_DELAY",
-    "RETRY_TIMEOUT",
-    "SESSION_KEYS",
-    "SUBACCOUNT_CREDENTIALS",
-    "SUBACCOUNT_CREDENTIALS_EXAMPLE",
-    "ConfigSource",
-    "NumberRange",
-    "ProviderSettings",
-    "Session",
-    "configured_account_sid",
-    "fetch_subaccount",
-    "resolve_credentials",
-    "resolve_subaccount_credentials",
-    "shown",
-    "subaccount_credentials_example",
-]
+__all__ = ["SESSION_KEYS", "Session", "fetch_subaccount"]
 
 
 def fetch_subaccount(main: Gateway, account_sid: str) -> AccountRecord:
@@ -105,18 +66,12 @@ def fetch_subaccount(main: Gateway, account_sid: str) -> AccountRecord:
     return account
 
 
-# Every config key a Session depends on: sessions built from equal values are shared.
+# Every config key a Session depends on (credentials, then what ProviderSettings reads): sessions built from
+# equal values are shared. Derived from _config's names, so a new setting there cannot be missed here.
 SESSION_KEYS = (
-    ACCOUNT_SID[0],
-    AUTH_TOKEN[0],
-    API_KEY[0],
-    API_SECRET[0],
-    SUBACCOUNT_CREDENTIALS[0],
-    "twilio-dialing:apiUrl",
-    "twilio-dialing:requestTimeout",
-    "twilio-dialing:retryBaseDelay",
-    "twilio-dialing:retryTimeout",
-    "twilio-dialing:bulkChunkSize",
+    *(keys[0] for keys in (ACCOUNT_SID, AUTH_TOKEN, API_KEY, API_SECRET, SUBACCOUNT_CREDENTIALS)),
+    API_URL_CONFIG_KEY,
+    *(setting.key for setting in NUMERIC_SETTINGS),
 )
 _SHARED: dict[tuple[object, ...], Session] = {}
 _SHARED_LOCK = threading.Lock()

@@ -13,7 +13,8 @@ import pulumi
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from ._args import resource_args
-from ._provider import AccountSid, IsoCode, SubaccountName, _shown, argument_problems
+from ._config import shown
+from ._provider import AccountSid, IsoCode, SubaccountName, argument_problems
 from .dialing_permissions import CountryPermissionsArgs, DialingPermissions, DialingPermissionsArgs
 from .subaccount import Subaccount, SubaccountArgs
 from .subaccount_inheritance import SubaccountInheritance, SubaccountInheritanceArgs
@@ -89,7 +90,7 @@ def _problems(owner: str, values: dict[str, Any]) -> list[str]:
     if isinstance(countries, (str, bytes)):
         # a str is a Sequence[str] too: "GB" would silently become the countries 'G' and 'B'
         values = {k: v for k, v in values.items() if k != "allowed_countries"}
-        problem = f"allowed_countries must be a list of ISO codes, got the string {_shown(countries)}"
+        problem = f"allowed_countries must be a list of ISO codes, got the string {shown(countries, as_input=True)}"
         # "GB" or a config value such as "GB,FR": say how to write it as a list
         parts = re.split(r"[\s,;]+", countries.strip()) if isinstance(countries, str) else []
         short = 0 < len(parts) <= 10 and all(re.fullmatch(r"[A-Za-z]{2}", p) for p in parts)

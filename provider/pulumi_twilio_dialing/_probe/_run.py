@@ -145,7 +145,7 @@ class Probe:
         except TwilioApiError as error:
             for setting in settings:
                 self._not_measured(setting, f"a request failed: {_error(error)}")
-        except TwilioDialingError as error:  # e.g. an answer the library could not read
+        except TwilioDialingError as error:  # e.g. no answer, or one that could not be read
             for setting in settings:
                 self._not_measured(setting, f"failed: {scrub(str(error))}")
 
@@ -244,7 +244,7 @@ class Probe:
         try:
             account = self._ask(lambda: self.main.create_subaccount(self.name))
         except TwilioConnectionError as error:
-            raise _AbortError(f"creating the throwaway subaccount got no answer: {error}") from None
+            raise _AbortError(f"creating the throwaway subaccount got no usable answer: {error}") from None
         except TwilioApiError as error:
             # A 4xx (429 included) is a refusal: Twilio did not process it. A 5xx says nothing of the kind (a
             # gateway timing out after the account was made): look for it by name, as for a lost answer.
@@ -314,7 +314,7 @@ class Probe:
             rows = self._ask(sub.list_countries)
             self.main_table = {c.iso_code: triple(c) for c in self._ask(self.main.list_countries)}
         except TwilioConnectionError as error:  # no answer: not a TwilioApiError (see _exceptions)
-            raise _AbortError(f"reading the throwaway subaccount's settings got no answer: {error}") from None
+            raise _AbortError(f"reading the throwaway subaccount's settings got no usable answer: {error}") from None
         except TwilioApiError as error:
             raise _AbortError(f"could not read the throwaway subaccount's settings: {_error(error)}") from None
         self.original = {c.iso_code: triple(c) for c in rows}

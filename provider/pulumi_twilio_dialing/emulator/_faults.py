@@ -9,8 +9,8 @@ from typing import Literal
 
 __all__ = ["ECHO_STATUSES", "EchoFormat", "Fault", "FaultInjector", "FaultKind", "InjectedFaults"]
 
-FaultKind = Literal["error", "latency", "drop", "accept_not_apply", "echo_credentials"]
-FAULT_KINDS: tuple[FaultKind, ...] = ("error", "latency", "drop", "accept_not_apply", "echo_credentials")
+FaultKind = Literal["error", "latency", "drop", "garble", "accept_not_apply", "echo_credentials"]
+FAULT_KINDS: tuple[FaultKind, ...] = ("error", "latency", "drop", "garble", "accept_not_apply", "echo_credentials")
 EchoFormat = Literal["json", "text"]
 ECHO_FORMATS: tuple[EchoFormat, ...] = ("json", "text")
 ECHO_STATUSES = (400, 401, 403, 500, 502, 503, 504)
@@ -24,7 +24,9 @@ class Fault:
     With ``after``, the first ``after`` matching requests pass untouched (to fail the third request of a
     change, say). Kinds: ``error`` answers ``status`` (429 gets Twilio's 20429 body, 5xx a 20500 body)
     without processing the request; ``latency`` delays the answer by ``seconds``; ``drop`` closes the
-    connection after the status line so the client gets no usable answer; ``accept_not_apply`` answers a
+    connection after the status line so the client gets no usable answer; ``garble`` processes the request
+    and answers its usual status with the JSON body cut in half (a complete HTTP answer that cannot be read,
+    as from a proxy that truncates bodies); ``accept_not_apply`` answers a
     write as successful but changes nothing; ``echo_credentials`` answers ``status`` (400, 401, 403, 500,
     502, 503 or 504; no default) without processing the request, with an error body that echoes the
     request's raw ``Authorization`` header (``Basic <base64 of sid:secret>``) and its form body, as a
@@ -83,6 +85,7 @@ class InjectedFaults:
 
     error_status: int | None = None
     drop: bool = False
+    garble: bool = False
     latency: float = 0.0
     accept_not_apply: bool = False
     echo_status: int | None = None
@@ -129,6 +132,8 @@ class FaultInjector:
                     decision.error_status = fault.status
                 elif fault.kind == "drop":
                     decision.drop = True
+                elif fault.kind == "garble":
+                    decision.garble = True
                 elif fault.kind == "latency":
                     decision.latency += fault.seconds
                 elif fault.kind == "accept_not_apply":

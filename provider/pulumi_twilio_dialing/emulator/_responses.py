@@ -30,6 +30,7 @@ __all__ = [
     "country_body",
     "echo_response",
     "error_response",
+    "garbled_response",
     "json_response",
     "key_body",
     "new_request_id",
@@ -52,6 +53,15 @@ def json_response(body: Mapping[str, Any], status: int, headers: Mapping[str, st
         status_code=status,
         media_type="application/json",
         headers=dict(headers or {}),
+    )
+
+
+def garbled_response(body: Mapping[str, Any], status: int, headers: Mapping[str, str] | None = None) -> Response:
+    """The answer :func:`json_response` would give, its body cut in half: complete as HTTP (the length matches,
+    the connection closes cleanly), unreadable as JSON. The ``garble`` fault's answer."""
+    text = json.dumps(body)
+    return Response(
+        text[: len(text) // 2], status_code=status, media_type="application/json", headers=dict(headers or {})
     )
 
 

@@ -134,7 +134,12 @@ def twilio_endpoint(backend: Backend, handlers: Mapping[str, Handler]) -> Callab
                     raise TwilioError.method_not_allowed(method, path)
                 call = Call(backend, principal, path, request.path_params, query, form, not decision.accept_not_apply)
                 payload, status = handler(call)
-            response = wire.json_response(payload, status, _standard_headers(request_id, started, concurrent))
+            headers = _standard_headers(request_id, started, concurrent)
+            response = (
+                wire.garbled_response(payload, status, headers)
+                if decision.garble
+                else wire.json_response(payload, status, headers)
+            )
             if decision.drop:
                 response = _DroppedConnection(status_code=200)
         except TwilioError as error:
