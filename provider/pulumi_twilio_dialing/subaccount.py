@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any, Literal, overload
 
@@ -34,9 +33,8 @@ __all__ = ["Subaccount", "SubaccountArgs", "SubaccountProvider"]
 INPUT_KEYS = ("friendly_name", "account_sid", "on_delete")
 OUTPUT_KEYS = ("sid", "status", "friendly_name", "owner_account_sid")
 OUTPUT_ONLY = ("sid", "status", "owner_account_sid")
-# After a create without a usable answer: how often, and how long apart, to look for what it made.
+# After a create without a usable answer: how often to look for what it made (apart as the retry backoff).
 FIND_ATTEMPTS = 4
-FIND_DELAY = 0.25
 
 
 class SubaccountInputs(BaseModel):
@@ -168,15 +166,14 @@ class SubaccountProvider(ManagedProvider[SubaccountProperties]):
             return self._find_created(gateway, name, error)
 
     def _find_created(self, gateway: Gateway, name: str, error: TwilioRequestError) -> AccountRecord:
-        found: list[AccountRecord] = []
-        for attempt in range(FIND_ATTEMPTS):  # the list may show a new account only after a moment
+        def look() -> list[AccountRecord]:
             try:
-                found = [a for a in gateway.list_accounts(friendly_name=name, status="active") if a.is_subaccount]
+                return [a for a in gateway.list_accounts(friendly_name=name, status="active") if a.is_subaccount]
             except TwilioDialingError:
-                found = []
-            if found:
-                break
-            time.sleep(FIND_DELAY * (attempt + 1))
+                return []  # a failed look is no answer either: look again
+
+        # The list may show a new account only after a moment: look like a read-back waits for a write.
+        found = gateway.settle(look, bool, reads=FIND_ATTEMPTS)
         if len(found) == 1:
             say(
                 f"Subaccount {name!r}: Twilio's answer to the create was lost ({error}); adopted {found[0].sid}, "
