@@ -25,7 +25,6 @@ TOLLFRAUD = "high_risk_tollfraud_numbers_enabled"
 PREFIX = "pulumi-python:dynamic/twilio-dialing:"
 MAIN = "AC00000000000000000000000000000001"
 REPORT_XFAIL = pytest.mark.xfail(strict=True, reason="preview-report reads digest values no typed field takes")
-LAX_XFAIL = pytest.mark.xfail(strict=True, reason="lax pydantic coerces recorded strings and numbers to booleans")
 MESSAGE_XFAIL = pytest.mark.xfail(strict=True, reason="the refusal's path and type stop at pydantic's own steps")
 SUB = "AC00000000000000000000000000000e01"
 
@@ -129,7 +128,6 @@ def test_preview_report_computes_a_release_beside_a_provider_in_signed_form(caps
     assert ("GB", TOLLFRAUD) in {(r["item"], r["setting"]) for r in document["risk_raising"]}
 
 
-@LAX_XFAIL
 # ------------------------------------------------------------------------------------- lax coercion
 def test_a_restore_point_edited_to_a_string_is_refused_not_coerced_into_a_write(twilio_emulator, stack):
     """A SubaccountInheritance whose restore point was edited by hand to the string "true" (a `pulumi
@@ -154,7 +152,6 @@ def test_a_restore_point_edited_to_a_string_is_refused_not_coerced_into_a_write(
     assert backend.request_log() == []  # refused before any request
 
 
-@LAX_XFAIL
 @pytest.mark.parametrize(
     ("provider", "outputs"),
     [

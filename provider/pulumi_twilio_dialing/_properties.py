@@ -9,9 +9,10 @@ The model is deliberately *lenient*, unlike the resource's ``Inputs`` model that
 
 - every field has a default, because a read by ID (``Resource.get``) names only the account (and the
   country), and a partial state keeps only the small inputs;
-- values are typed as this package writes them, but not held to the input rules: a subaccount renamed in
-  the Console may carry a name no input would pass, and refusing it would block the destroy of a resource
-  whose state is perfectly usable;
+- values are typed as this package writes them (booleans strictly: lax parsing would read the string
+  "true" or the number 1 as a flag, and a restore point nobody recorded would be written back), but not
+  held to the input rules: a subaccount renamed in the Console may carry a name no input would pass, and
+  refusing it would block the destroy of a resource whose state is perfectly usable;
 - outputs this version does not declare (written by a newer one) do not stop it: they are read without
   complaint and kept where a handler passes the state on (an update that writes nothing); a read rebuilds
   the outputs it knows.
@@ -26,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from ._exceptions import StateUnreadableError
 
@@ -49,7 +50,7 @@ class Properties(BaseModel):
     """What destroying the resource does; None where the inputs left it to the resource's default."""
     provider: str | None = Field(default=None, alias=PROVIDER_KEY)
     """The pickled provider (a partial state must carry it: the engine needs it to update or delete)."""
-    unverified: bool = False
+    unverified: StrictBool = False
     """Set on a partial state: Twilio may differ from the recorded values; re-read before trusting them."""
     partial_restore_points: dict[str, dict[str, str]] | None = None
     """A partial state's restore points, compact (see :func:`._lifecycle.encode_values`)."""
