@@ -83,10 +83,17 @@ def read_properties(model: type[P], kind: str, raw: Mapping[str, Any], *, where:
         return model.model_validate(dict(raw))
     except ValidationError as error:
         first = error.errors()[0]
-        path = ".".join(str(p) for p in first["loc"])
+        # Follow the location through the data as given; it ends where pydantic adds steps of its own (the
+        # member of a union it tried, such as ``bool``), which are no part of the property's path.
         value: Any = raw
+        steps: list[str] = []
         for part in first["loc"]:
-            value = value.get(part) if isinstance(value, Mapping) else None
+            in_list = isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value)
+            if not in_list and not (isinstance(value, Mapping) and part in value):
+                break
+            value = value[part]
+            steps.append(str(part))
+        path = ".".join(steps) or ".".join(str(p) for p in first["loc"])
         held = "null" if value is None else _JSON_NAMES.get(type(value), f"a {type(value).__name__}")
         place = f" {where}" if where else ""
         raise StateUnreadableError(
