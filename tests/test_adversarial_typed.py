@@ -9,10 +9,18 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 from harness.engine import ProviderError
-from helpers import inheritance, make_subaccount
-from pulumi_twilio_dialing import StateUnreadableError
+from helpers import country, inheritance, make_subaccount
+from pulumi_twilio_dialing import (
+    UNCHANGED,
+    DialingPermissions,
+    DialingPermissionsArgs,
+    StateUnreadableError,
+    Subaccount,
+    SubaccountArgs,
+)
 from pulumi_twilio_dialing._cli import main
 from pulumi_twilio_dialing.dialing_permission_country import DialingPermissionCountryProvider
 from pulumi_twilio_dialing.dialing_permissions import DialingPermissionsProvider
@@ -181,3 +189,49 @@ def test_the_refusal_names_the_property_and_what_it_holds(outputs, path, held):
     with pytest.raises(StateUnreadableError) as raised:
         provider.properties(outputs)
     assert f"property {path} holds {held}," in str(raised.value)
+
+
+# ------------------------------------------------------------------------------------- blocked destroys
+@pytest.mark.xfail(
+    strict=True,
+    reason="display-only outputs are typed like the ones that decide writes: fix by reading name, continent "
+    "and country_codes leniently (any JSON value), as Subaccount's friendly_name is read as any string",
+)
+def test_a_display_only_output_of_another_type_does_not_block_destroy(twilio_emulator, stack):
+    """A DialingPermissionCountry whose informational output ``country_codes`` holds numbers (a state
+    written by a script that exported the dialling codes as numbers). Before: those outputs took no part in
+    any decision, and destroy restored the country. Now: StateUnreadableError, destroy blocked, although the
+    flags and the restore point are perfectly readable. Should: restore the country."""
+    backend, main_sid = twilio_emulator.backend, twilio_emulator.main_account.sid
+    backend.set_flags(main_sid, "GB", high_risk_tollfraud_numbers_enabled=False)
+    before = backend.stored_flags(main_sid, "GB")
+    engine = stack()
+    engine.up(country("gb", iso_code="GB", high_risk_special_numbers_enabled=True))
+    engine.state["gb"].outputs["country_codes"] = [44]
+    engine.destroy()
+    assert backend.stored_flags(main_sid, "GB") == before
+
+
+# ------------------------------------------------------------------------------------- unknowns (before too)
+@pytest.mark.xfail(
+    strict=True,
+    reason="pre-existing, not from the typed change: check_inputs validates a nested unknown as a flag; fix by "
+    "treating a default or countries that holds an unknown like a top-level unknown (check returns it as is)",
+)
+def test_a_preview_with_a_default_flag_known_only_at_apply_succeeds(twilio_emulator, stack):
+    """A DialingPermissions whose default toll-fraud flag comes from another resource's output (known only
+    at apply). Before and now: check fails in preview with 'default.high_risk_tollfraud_numbers_enabled must
+    be true, false or "unchanged", got <pulumi.output.Unknown object at 0x...>'. Should: the preview succeeds
+    (the diff is unknown, the engine decides), with no request."""
+    engine = stack()
+
+    def program() -> None:
+        tenant = Subaccount("tenant", SubaccountArgs(friendly_name="not created yet"))
+        later = tenant.sid.apply(lambda _: False)
+        default = {"low_risk_numbers_enabled": UNCHANGED, "high_risk_special_numbers_enabled": False, TOLLFRAUD: later}
+        DialingPermissions("perms", DialingPermissionsArgs(default=default), pulumi.ResourceOptions())
+
+    twilio_emulator.backend.clear_request_log()
+    plan = engine.preview(program)
+    assert plan.kinds() == {"tenant": "create", "perms": "create"}
+    assert twilio_emulator.backend.request_log() == []
