@@ -83,6 +83,23 @@ def test_preview_report_flags_an_inheritance_create_whose_value_is_hidden(capsys
     assert code == 3, document
 
 
+@pytest.mark.xfail(strict=True, reason="pre-existing: a create whose iso_code is hidden lists no change")
+def test_preview_report_flags_a_country_create_whose_country_is_known_only_at_apply(capsys, tmp_path):
+    """Pre-existing, not from the typed change: a new DialingPermissionCountry whose iso_code comes from an
+    Output, with toll-fraud on. Before and after the change: no change listed, no risk, exit 0 with
+    --fail-on-risk. Should: flag toll-fraud turning on for the country known at apply (exit 3)."""
+    inputs = {
+        "iso_code": UNKNOWN,
+        "low_risk_numbers_enabled": True,
+        "high_risk_special_numbers_enabled": False,
+        TOLLFRAUD: True,
+        "on_delete": "restore",
+    }
+    code, document = _report(capsys, tmp_path, [_step("create", "DialingPermissionCountry", "c", inputs=inputs)])
+    assert code == 3, document
+    assert ("country known at apply", TOLLFRAUD) in {(r["item"], r["setting"]) for r in document["risk_raising"]}
+
+
 SIGNED_SECRET = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "plaintext": '"x"'}
 """A secret in the form Pulumi's state file keeps it (a signed object), which the report reads as secret."""
 
