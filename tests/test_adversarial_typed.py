@@ -83,7 +83,6 @@ def test_preview_report_flags_an_inheritance_create_whose_value_is_hidden(capsys
     assert code == 3, document
 
 
-@pytest.mark.xfail(strict=True, reason="pre-existing: a create whose iso_code is hidden lists no change")
 def test_preview_report_flags_a_country_create_whose_country_is_known_only_at_apply(capsys, tmp_path):
     """Pre-existing, not from the typed change: a new DialingPermissionCountry whose iso_code comes from an
     Output, with toll-fraud on. Before and after the change: no change listed, no risk, exit 0 with

@@ -276,12 +276,12 @@ def _create(provider: SettingsProvider[Any], kind: str, step: Step, context: _Co
     hidden = {k for k, v in inputs.items() if not str(k).startswith("__") and _has_hidden(v)}
     if hidden - {"account_sid"}:
         report.notes.append("some inputs are secret or known only at apply time")
-    wanted = provider.desired(_readable(provider, inputs), {}) if "iso_code" not in hidden else {}
-    # A setting whose value is hidden is no change to list (its value shows at apply), but may raise risk.
-    wanted = {key: value for key, value in wanted.items() if key[1] not in hidden}
+    # One item: the country (its flags count even if the country is known only at apply), or the subaccount.
     item = _item(kind, "country known at apply" if "iso_code" in hidden else str(inputs.get("iso_code")))
+    # A setting whose value is hidden is no change to list (its value shows at apply), but may raise risk.
+    wanted = {key: v for key, v in provider.desired(_readable(provider, inputs), {}).items() if key[1] not in hidden}
     report.changes = sorted(
-        [Change(_item(kind, c.item), c.setting, c.before, c.after, c.risk) for c in _settings(kind, {}, wanted)]
+        [Change(item, c.setting, c.before, c.after, c.risk) for c in _settings(kind, {}, wanted)]
         + _hidden_risks(item, hidden),
         key=lambda c: not c.risk,
     )
