@@ -19,7 +19,7 @@ The model is deliberately *lenient*, unlike the resource's ``Inputs`` model that
 
 Checked inputs have passed the strict rules already. What cannot be read at all (a value of the wrong
 type, which this package never writes) is refused with :class:`StateUnreadableError` naming the property,
-its value and the fix, before any request.
+the type it holds (never the value: it may be a secret) and the fix, before any request.
 """
 
 from __future__ import annotations
