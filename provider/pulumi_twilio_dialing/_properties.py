@@ -9,16 +9,17 @@ The model is deliberately *lenient*, unlike the resource's ``Inputs`` model that
 
 - every field has a default, because a read by ID (``Resource.get``) names only the account (and the
   country), and a partial state keeps only the small inputs;
-- values are typed as this package writes them, but not held to the input rules: a subaccount renamed in
-  the Console may carry a name no input would pass, and refusing it would block the destroy of a resource
-  whose state is perfectly usable;
+- values are typed as this package writes them (booleans strictly: lax parsing would read the string
+  "true" or the number 1 as a flag, and a restore point nobody recorded would be written back), but not
+  held to the input rules: a subaccount renamed in the Console may carry a name no input would pass, and
+  refusing it would block the destroy of a resource whose state is perfectly usable;
 - outputs this version does not declare (written by a newer one) do not stop it: they are read without
   complaint and kept where a handler passes the state on (an update that writes nothing); a read rebuilds
   the outputs it knows.
 
 Checked inputs have passed the strict rules already. What cannot be read at all (a value of the wrong
 type, which this package never writes) is refused with :class:`StateUnreadableError` naming the property,
-its value and the fix, before any request.
+the type it holds (never the value: it may be a secret) and the fix, before any request.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from ._exceptions import StateUnreadableError
 
@@ -49,7 +50,7 @@ class Properties(BaseModel):
     """What destroying the resource does; None where the inputs left it to the resource's default."""
     provider: str | None = Field(default=None, alias=PROVIDER_KEY)
     """The pickled provider (a partial state must carry it: the engine needs it to update or delete)."""
-    unverified: bool = False
+    unverified: StrictBool = False
     """Set on a partial state: Twilio may differ from the recorded values; re-read before trusting them."""
     partial_restore_points: dict[str, dict[str, str]] | None = None
     """A partial state's restore points, compact (see :func:`._lifecycle.encode_values`)."""
@@ -82,10 +83,17 @@ def read_properties(model: type[P], kind: str, raw: Mapping[str, Any], *, where:
         return model.model_validate(dict(raw))
     except ValidationError as error:
         first = error.errors()[0]
-        path = ".".join(str(p) for p in first["loc"])
+        # Follow the location through the data as given; it ends where pydantic adds steps of its own (the
+        # member of a union it tried, such as ``bool``), which are no part of the property's path.
         value: Any = raw
+        steps: list[str] = []
         for part in first["loc"]:
-            value = value.get(part) if isinstance(value, Mapping) else None
+            in_list = isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value)
+            if not in_list and not (isinstance(value, Mapping) and part in value):
+                break
+            value = value[part]
+            steps.append(str(part))
+        path = ".".join(steps) or ".".join(str(p) for p in first["loc"])
         held = "null" if value is None else _JSON_NAMES.get(type(value), f"a {type(value).__name__}")
         place = f" {where}" if where else ""
         raise StateUnreadableError(

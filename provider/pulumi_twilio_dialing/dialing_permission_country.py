@@ -42,13 +42,13 @@ class DialingPermissionCountryProperties(Properties):
 
     iso_code: str = ""
     """Empty only in a state that lost it; the ID names the country too (and wins)."""
-    low_risk_numbers_enabled: bool | None = None
-    high_risk_special_numbers_enabled: bool | None = None
-    high_risk_tollfraud_numbers_enabled: bool | None = None
+    low_risk_numbers_enabled: StrictBool | None = None
+    high_risk_special_numbers_enabled: StrictBool | None = None
+    high_risk_tollfraud_numbers_enabled: StrictBool | None = None
     name: str | None = None
     continent: str | None = None
     country_codes: list[str] | None = None
-    flags_before_adoption: dict[str, bool] | None = None
+    flags_before_adoption: dict[str, StrictBool] | None = None
 
     def flag(self, name: str) -> bool | None:
         """One of the three flags by its Twilio name (None: not recorded)."""

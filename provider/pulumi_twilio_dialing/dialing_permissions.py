@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, overload
+from typing import Any, Final, Literal, overload
 
 import pulumi
 from pulumi.dynamic import ReadResult, Resource
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StrictBool
 
 from ._args import look_up, props_of, resource_args
 from ._claims import ALL_COUNTRIES
@@ -28,7 +28,7 @@ __all__ = [
     "DialingPermissionsProvider",
 ]
 
-UNCHANGED = "unchanged"
+UNCHANGED: Final = "unchanged"
 INPUT_KEYS = ("account_sid", "default", "countries", "on_delete")
 OUTPUT_ONLY = ("permissions", "permissions_before_adoption")
 # How many per-country lines a diagnostic shows before summarising the rest.
@@ -52,8 +52,9 @@ class DialingPermissionsInputs(BaseModel):
     on_delete: Literal["restore", "retain"] = "restore"
 
 
-FlagWant = bool | str
-"""A flag as checked inputs hold it: true, false or "unchanged"."""
+FlagWant = StrictBool | Literal["unchanged"]
+"""A flag as checked inputs hold it: true, false or "unchanged" (any other string, which ``bool()`` would
+read as true, is refused)."""
 
 
 class DialingPermissionsProperties(Properties):
@@ -62,9 +63,9 @@ class DialingPermissionsProperties(Properties):
 
     default: dict[str, FlagWant] | None = None
     countries: dict[str, dict[str, FlagWant]] | None = None
-    permissions: dict[str, dict[str, bool]] | None = None
+    permissions: dict[str, dict[str, StrictBool]] | None = None
     """The table as last read: ISO code to its three flags."""
-    permissions_before_adoption: dict[str, dict[str, bool]] | None = None
+    permissions_before_adoption: dict[str, dict[str, StrictBool]] | None = None
     """The restore points: ISO code to the flags this resource manages, as found before it managed them."""
 
     def wanted(self, iso: str, flag: str) -> FlagWant:

@@ -36,8 +36,8 @@ class SubaccountInheritanceInputs(BaseModel):
 class SubaccountInheritanceProperties(Properties):
     """What the handlers see: checked inputs, or the outputs in state (see :mod:`._properties`)."""
 
-    dialing_permissions_inheritance: bool | None = None
-    inheritance_before_adoption: bool | None = None
+    dialing_permissions_inheritance: StrictBool | None = None
+    inheritance_before_adoption: StrictBool | None = None
     """The restore point: the value found before this resource first managed the setting."""
 
 

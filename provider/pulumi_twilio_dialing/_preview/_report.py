@@ -110,6 +110,7 @@ _RISK_LABELS = {
     "high_risk_tollfraud_numbers_enabled": "toll-fraud ranges",
     "high_risk_special_numbers_enabled": "high-risk special services",
 }
+_HIDDEN_RISKS = {**_RISK_LABELS, INHERITANCE: "inheritance of the parent's permissions"}
 _LEAVE = "unchanged"  # dialing_permissions.UNCHANGED: a flag left as Twilio has it
 
 
@@ -145,6 +146,24 @@ def _known_part(news: Mapping[str, Any], olds: Mapping[str, Any]) -> tuple[dict[
         if flag in _RISK_LABELS
     ]
     return result, risks
+
+
+def _readable(provider: SettingsProvider[Any], props: Mapping[str, Any]) -> Any:
+    """``props`` (a digest's inputs or outputs) as the provider's typed properties, without what the digest
+    does not show: the engine's own properties (``__provider``) and values secret or known only at apply,
+    which no typed field takes (``"[secret]"``, Pulumi's placeholder or a signed object in a flag's place
+    would refuse the whole resource, and a risk next to them would go unreported)."""
+    return provider.properties({k: v for k, v in props.items() if not str(k).startswith("__") and not _has_hidden(v)})
+
+
+def _hidden_risks(item: str, settings: Iterable[str]) -> list[Change]:
+    """A change that may raise risk for each risk-raising setting among ``settings`` (inputs known only at
+    apply, or secret): an unknown must never hide a risk."""
+    return [
+        Change(item, s, None, None, f"{_HIDDEN_RISKS[s]} may turn on (value known only at apply)")
+        for s in sorted(settings)
+        if s in _HIDDEN_RISKS
+    ]
 
 
 def _risk(setting: str, before: Value, after: Value, kind: str) -> str:
@@ -236,7 +255,7 @@ def _release(provider: SettingsProvider[Any], kind: str, outputs: Mapping[str, A
     if _has_hidden({k: v for k, v in outputs.items() if k != "account_sid"}):
         report.notes.append("the state holds secret values: what the delete puts back shows at apply")
         return
-    recorded_state = provider.properties(outputs)
+    recorded_state = _readable(provider, outputs)
     recorded = provider.kept_values(recorded_state)
     restore = provider.kept_restore_points(recorded_state)
     releases = provider.release_targets(recorded_state, provider.kept_managed(recorded_state, recorded), restore)
@@ -254,12 +273,18 @@ def _create(provider: SettingsProvider[Any], kind: str, step: Step, context: _Co
     if kind == "DialingPermissions":
         _permissions_create(inputs, report, context)
         return
-    if _has_hidden({k: v for k, v in inputs.items() if k != "account_sid"}):
+    hidden = {k for k, v in inputs.items() if not str(k).startswith("__") and _has_hidden(v)}
+    if hidden - {"account_sid"}:
         report.notes.append("some inputs are secret or known only at apply time")
-    wanted = provider.desired(provider.properties(inputs), {}) if not _has_hidden(inputs.get("iso_code")) else {}
-    report.changes = [
-        Change(_item(kind, c.item), c.setting, c.before, c.after, c.risk) for c in _settings(kind, {}, wanted)
-    ]
+    # One item: the country (its flags count even if the country is known only at apply), or the subaccount.
+    item = _item(kind, "country known at apply" if "iso_code" in hidden else str(inputs.get("iso_code")))
+    # A setting whose value is hidden is no change to list (its value shows at apply), but may raise risk.
+    wanted = {key: v for key, v in provider.desired(_readable(provider, inputs), {}).items() if key[1] not in hidden}
+    report.changes = sorted(
+        [Change(item, c.setting, c.before, c.after, c.risk) for c in _settings(kind, {}, wanted)]
+        + _hidden_risks(item, hidden),
+        key=lambda c: not c.risk,
+    )
     report.notes.append("adopts the setting: the value found at apply time becomes its restore point")
 
 
@@ -304,8 +329,10 @@ def _update(provider: SettingsProvider[Any], kind: str, step: Step, report: Reso
     news = step.new.outputs if drift and step.new else (step.new.inputs if step.new else {})
     unknown_risks: list[Change] = []
     if drift:
-        before = provider.kept_values(provider.properties(olds))
-        after = provider.kept_values(provider.properties(news))
+        before = provider.kept_values(_readable(provider, olds))
+        after = provider.kept_values(_readable(provider, news))
+        if _has_hidden({k: v for k, v in news.items() if k != "account_sid"}):
+            report.notes.append("the refreshed state holds secret values: they are not shown")
     else:
         if kind == "DialingPermissions" and _has_hidden({k: news.get(k) for k in ("default", "countries")}):
             report.notes.append("some inputs are secret or known only at apply time: their effect shows at apply")
@@ -316,7 +343,7 @@ def _update(provider: SettingsProvider[Any], kind: str, step: Step, report: Reso
         if _has_hidden({k: v for k, v in olds.items() if k != "account_sid"}):
             report.notes.append("the state holds secret values: the effect shows at apply")
             return
-        recorded, wanted = provider.properties(olds), provider.properties(news)
+        recorded, wanted = _readable(provider, olds), _readable(provider, news)
         if not provider.kept_values(recorded):
             report.notes.append("the state is partial (an earlier apply failed): the update reads Twilio first")
         before, after = planned_table(provider, recorded, wanted)
