@@ -1,6 +1,7 @@
 """Adversarial findings on the typed lifecycle (issue 9, point 2): handlers now read the engine's dicts
 into lenient pydantic models (``_properties.py``). One test per finding; each docstring says what the user
-does, what happened before the change, what happens now, and what should happen.
+does, what happened before the change, what the change did when the finding was made ("Now:"), and what
+should happen ("Should:"), which the test asserts and the code does since the fix.
 """
 
 from __future__ import annotations
@@ -194,13 +195,17 @@ def test_no_recorded_flag_is_coerced_from_a_string_or_a_number(provider, outputs
     ("outputs", "path", "held"),
     [
         ({"countries": {"GB": {"low_risk_numbers_enabled": [1]}}}, "countries.GB.low_risk_numbers_enabled", "a list"),
-        ({"iso_code": "GB", "country_codes": [44.0]}, "country_codes.0", "a number"),
+        (
+            {"iso_code": "GB", "partial_restore_points": {TOLLFRAUD: {"on": 44.0}}},
+            f"partial_restore_points.{TOLLFRAUD}.on",
+            "a number",
+        ),
     ],
 )
 def test_the_refusal_names_the_property_and_what_it_holds(outputs, path, held):
     """A refusal names the property and the JSON type it holds. Now: inside a union (a DialingPermissions
     flag: boolean or "unchanged") the path gets pydantic's member tag (``...enabled.bool``) and the value
-    is said to be "null"; inside a list, "null" too. Should: the property's path, and what it holds."""
+    is said to be "null"; deeper inside, "null" too. Should: the property's path, and what it holds."""
     provider = DialingPermissionsProvider() if "countries" in outputs else DialingPermissionCountryProvider()
     with pytest.raises(StateUnreadableError) as raised:
         provider.properties(outputs)
@@ -208,16 +213,10 @@ def test_the_refusal_names_the_property_and_what_it_holds(outputs, path, held):
 
 
 # ------------------------------------------------------------------------------------- blocked destroys
-@pytest.mark.xfail(
-    strict=True,
-    reason="display-only outputs are typed like the ones that decide writes: fix by reading name, continent "
-    "and country_codes leniently (any JSON value), as Subaccount's friendly_name is read as any string",
-)
 def test_a_display_only_output_of_another_type_does_not_block_destroy(twilio_emulator, stack):
     """A DialingPermissionCountry whose informational output ``country_codes`` holds numbers (a state
-    written by a script that exported the dialling codes as numbers). Before: those outputs took no part in
-    any decision, and destroy restored the country. Now: StateUnreadableError, destroy blocked, although the
-    flags and the restore point are perfectly readable. Should: restore the country."""
+    written by a script that exported the dialling codes as numbers). Those outputs take no part in any
+    decision: destroy restores the country."""
     backend, main_sid = twilio_emulator.backend, twilio_emulator.main_account.sid
     backend.set_flags(main_sid, "GB", high_risk_tollfraud_numbers_enabled=False)
     before = backend.stored_flags(main_sid, "GB")
@@ -229,16 +228,11 @@ def test_a_display_only_output_of_another_type_does_not_block_destroy(twilio_emu
 
 
 # ------------------------------------------------------------------------------------- unknowns (before too)
-@pytest.mark.xfail(
-    strict=True,
-    reason="pre-existing, not from the typed change: check_inputs validates a nested unknown as a flag; fix by "
-    "treating a default or countries that holds an unknown like a top-level unknown (check returns it as is)",
-)
 def test_a_preview_with_a_default_flag_known_only_at_apply_succeeds(twilio_emulator, stack):
     """A DialingPermissions whose default toll-fraud flag comes from another resource's output (known only
-    at apply). Before and now: check fails in preview with 'default.high_risk_tollfraud_numbers_enabled must
-    be true, false or "unchanged", got <pulumi.output.Unknown object at 0x...>'. Should: the preview succeeds
-    (the diff is unknown, the engine decides), with no request."""
+    at apply). Check used to fail in preview with 'default.high_risk_tollfraud_numbers_enabled must be true,
+    false or "unchanged", got <pulumi.output.Unknown object at 0x...>'. The preview succeeds (the diff is
+    unknown, the engine decides), with no request."""
     engine = stack()
 
     def program() -> None:

@@ -63,6 +63,10 @@ def test_every_recorded_output_is_a_declared_property_and_reads_back_unchanged(w
         ("DialingPermissionCountry", {"iso_code": "GB", "flags_before_adoption": SECRET_LOOKING}, "a string"),
         ("SubaccountInheritance", {"dialing_permissions_inheritance": [SECRET_LOOKING]}, "holds a list"),
         ("Subaccount", {"friendly_name": {"x": SECRET_LOOKING}}, "property friendly_name holds an object"),
+        # on_delete decides what destroy does (closing is irreversible): a value outside the resource's own
+        # choices is refused, never read as the default
+        ("Subaccount", {"on_delete": ""}, "property on_delete holds a string"),
+        ("DialingPermissions", {"on_delete": "disable"}, "property on_delete holds a string"),
     ],
 )
 def test_a_state_of_the_wrong_type_is_refused_by_name_without_its_value(kind, outputs, named):

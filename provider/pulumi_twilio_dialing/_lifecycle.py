@@ -51,7 +51,7 @@ from ._ids import AccountId, ResourceId
 from ._partial import report_partial_state
 from ._permissions import Values
 from ._properties import PROVIDER_KEY, Properties, read_properties
-from ._provider import DialingProvider, check_inputs, has_unknowns, is_unknown
+from ._provider import DialingProvider, check_inputs, has_unknowns, holds_unknown
 from ._redact import say, scrub_exception
 
 __all__ = ["UNVERIFIED", "ManagedProvider", "SettingKey", "SettingStore", "SettingsProvider"]
@@ -181,9 +181,9 @@ class ManagedProvider(DialingProvider, Generic[P]):
         result = check_inputs(self.INPUTS, self.KIND, news)
         if result.failures or has_unknowns(result.inputs, self.CLAIM_KEYS):
             return result
-        known = {k: v for k, v in result.inputs.items() if not is_unknown(v)}
+        known = {k: v for k, v in result.inputs.items() if not holds_unknown(v)}
         inputs = {**result.inputs, **self._completed(self.properties(known))}
-        checked = self.properties({k: v for k, v in inputs.items() if not is_unknown(v)})
+        checked = self.properties({k: v for k, v in inputs.items() if not holds_unknown(v)})
         failures = self._claim(checked, _claims.identify(self.KIND, inputs))
         if not failures and not olds and len(known) == len(result.inputs):
             self._check_new(checked)

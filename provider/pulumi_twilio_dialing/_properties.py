@@ -47,7 +47,8 @@ class Properties(BaseModel):
     account_sid: str | None = None
     """The account acted on: given as an input, or (in outputs) the one resolved."""
     on_delete: str | None = None
-    """What destroying the resource does; None where the inputs left it to the resource's default."""
+    """What destroying the resource does; None where the inputs left it to the resource's default. Each
+    resource narrows it to its own choices: a state holding another is refused, never guessed."""
     provider: str | None = Field(default=None, alias=PROVIDER_KEY)
     """The pickled provider (a partial state must carry it: the engine needs it to update or delete)."""
     unverified: StrictBool = False

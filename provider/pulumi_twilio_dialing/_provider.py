@@ -41,8 +41,20 @@ def is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown)
 
 
+def holds_unknown(value: Any) -> bool:
+    """True for a value that is, or holds somewhere inside, a value not known yet (a flag of ``default``
+    that comes from another resource's output is unknown in preview while the object around it is not)."""
+    if is_unknown(value):
+        return True
+    if isinstance(value, dict):
+        return any(holds_unknown(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(holds_unknown(v) for v in value)
+    return False
+
+
 def has_unknowns(props: dict[str, Any], keys: Iterable[str]) -> bool:
-    return any(is_unknown(props.get(k)) for k in keys)
+    return any(holds_unknown(props.get(k)) for k in keys)
 
 
 # ------------------------------------------------------------------------------------------ input types
@@ -181,7 +193,8 @@ def check_inputs(model: type[M], resource: str, news: dict[str, Any]) -> CheckRe
     Each failure names the input, the value and the fix; nothing is sent to Twilio.
     """
     raw = {k: v for k, v in news.items() if k != PROVIDER_KEY}
-    unknown = {k for k, v in raw.items() if is_unknown(v)}
+    # An input holding an unknown anywhere is checked when it is known (at apply), and passed on as it is.
+    unknown = {k for k, v in raw.items() if holds_unknown(v)}
     known = {k: v for k, v in raw.items() if k not in unknown}
     try:
         validated: dict[str, Any] = model.model_validate(known).model_dump(exclude_none=True)

@@ -61,6 +61,7 @@ class DialingPermissionsProperties(Properties):
     """What the handlers see: checked inputs (``default`` and every listed country carry all three flags,
     see :func:`_normalise`), or the outputs in state (see :mod:`._properties`)."""
 
+    on_delete: Literal["restore", "retain"] | None = None
     default: dict[str, FlagWant] | None = None
     countries: dict[str, dict[str, FlagWant]] | None = None
     permissions: dict[str, dict[str, StrictBool]] | None = None

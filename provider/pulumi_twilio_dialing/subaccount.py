@@ -52,6 +52,8 @@ class SubaccountProperties(Properties):
     a plain string here: one renamed in the Console need not pass the input rules to be refreshed or
     destroyed."""
 
+    # A value outside these is refused, not guessed: closing is irreversible.
+    on_delete: Literal["close", "suspend", "retain"] | None = None
     friendly_name: str | None = None
     sid: str | None = None
     status: str | None = None
@@ -206,7 +208,7 @@ class SubaccountProvider(ManagedProvider[SubaccountProperties]):
         return UpdateResult({**olds.wire(), **news.wire()})
 
     def _delete(self, id_: str, props: SubaccountProperties) -> None:
-        on_delete = props.on_delete or "close"
+        on_delete = props.on_delete or "close"  # 0.1.0 wrote it always; a created subaccount's default
         if on_delete == "retain":
             return
         users = _claims.account_users(id_)

@@ -36,6 +36,7 @@ class SubaccountInheritanceInputs(BaseModel):
 class SubaccountInheritanceProperties(Properties):
     """What the handlers see: checked inputs, or the outputs in state (see :mod:`._properties`)."""
 
+    on_delete: Literal["restore", "retain"] | None = None
     dialing_permissions_inheritance: StrictBool | None = None
     inheritance_before_adoption: StrictBool | None = None
     """The restore point: the value found before this resource first managed the setting."""
