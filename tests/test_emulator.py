@@ -698,3 +698,28 @@ def test_accepted_connections_send_without_nagle_delay():
 
     with Emulator() as emulator:
         assert emulator._socket.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+
+
+def test_stop_is_graceful_for_an_answer_in_flight_and_closes_idle_connections():
+    # stop() wakes the server at once rather than on uvicorn's 0.1 s tick (the figure is a benchmark:
+    # benchmarks/emulator_start_stop.py); what shutdown does is still uvicorn's, checked here.
+    with Emulator() as emulator:
+        main = emulator.main_account
+        url = f"{emulator.url}/2010-04-01/Accounts/{main.sid}.json"
+        auth = (main.sid, main.auth_token)
+        with requests.Session() as idle:
+            idle.get(url, auth=auth, timeout=10).raise_for_status()  # a kept-alive connection, now idle
+            emulator.backend.faults.add(Fault("latency", count=1, seconds=0.3))
+            answers: list[requests.Response] = []
+            slow = threading.Thread(target=lambda: answers.append(requests.get(url, auth=auth, timeout=10)))
+            slow.start()
+            deadline = time.monotonic() + 5
+            while emulator.backend.in_flight(main.sid) == 0 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert emulator.backend.in_flight(main.sid) == 1
+            emulator.stop()
+            slow.join()
+            assert [answer.status_code for answer in answers] == [200]  # finished, not cut off
+            assert answers[0].json()["sid"] == main.sid
+            with pytest.raises(requests.ConnectionError):  # the idle connection was closed, nothing listens
+                idle.get(url, auth=auth, timeout=10)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import math
 import socket
 import threading
 from types import TracebackType
@@ -14,6 +17,63 @@ from ._routes import build_app
 from ._settings import EmulatorSettings
 
 __all__ = ["Emulator"]
+
+# How often a stopping server looks whether its connections have closed (uvicorn looks every 0.1 s).
+_SHUTDOWN_POLL_SECONDS = 0.005
+
+
+class _PromptServer(uvicorn.Server):
+    """uvicorn's server, stopped as soon as :meth:`request_exit` is called from another thread.
+
+    uvicorn notices ``should_exit`` on a 0.1 s tick, then pauses 0.1 s after asking connections to close
+    and polls them every 0.1 s: about 0.2 s of idle waiting per stop, paid by every test that uses the
+    fixture. Here the tick is woken at once and shutdown polls every few milliseconds; what shutdown does
+    and its bound (``timeout_graceful_shutdown`` for answers in flight) are uvicorn's.
+    """
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def request_exit(self) -> None:
+        """Ask the serving thread to stop (safe from any thread)."""
+        self.should_exit = True
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed already: nothing to wake
+                loop.call_soon_threadsafe(wake.set)
+
+    async def main_loop(self) -> None:
+        self._wake = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        counter = 0
+        # on_tick refreshes the Date header once every 10 ticks and reports should_exit, as in uvicorn.
+        while not await self.on_tick(counter):
+            counter = (counter + 1) % 864000
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 0.1)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:
+            server.close()
+        for sock in sockets or []:
+            sock.close()
+        # Idle kept-alive connections close now; one answering finishes its answer first.
+        for connection in list(self.server_state.connections):
+            connection.shutdown()
+        loop = asyncio.get_running_loop()
+        bound = self.config.timeout_graceful_shutdown  # None: wait as long as answers take, as uvicorn does
+        deadline = math.inf if bound is None else loop.time() + bound
+        state = self.server_state
+        while (state.connections or state.tasks) and not self.force_exit and loop.time() < deadline:
+            await asyncio.sleep(_SHUTDOWN_POLL_SECONDS)
+        for task in state.tasks:
+            task.cancel(msg="Task cancelled, timeout graceful shutdown exceeded")
+        for server in self.servers:
+            await server.wait_closed()
+        if not self.force_exit:
+            await self.lifespan.shutdown()
 
 
 class Emulator:
@@ -56,7 +116,7 @@ class Emulator:
             access_log=False,
             timeout_graceful_shutdown=2,
         )
-        self._server = uvicorn.Server(config)
+        self._server = _PromptServer(config)
         self._thread: threading.Thread | None = None
 
     @property
@@ -84,7 +144,7 @@ class Emulator:
         return self
 
     def stop(self) -> None:
-        self._server.should_exit = True
+        self._server.request_exit()
         if self._thread is not None:
             self._thread.join(10)
             self._thread = None
