@@ -568,8 +568,10 @@ class ProviderServer:
         ]
         for drain in self._drains:
             drain.start()
+        # No grpc.channel_ready_future: the port is printed once the server listens, and the future's
+        # connectivity-polling thread makes channel.close() wait out its 0.2 s poll - on every command. The
+        # first call waits for the channel instead (Engine.server's GetPluginInfo, wait_for_ready).
         self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
-        grpc.channel_ready_future(self.channel).result(timeout=10)
         self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
 
     def _drain(self, stream: Any) -> None:
@@ -923,7 +925,7 @@ class Engine:
         with self._server_lock:
             if self._server is None:
                 server = ProviderServer(cwd=self.cwd, project=self.project, env=self.env)
-                server.stub.GetPluginInfo(empty_pb2.Empty())
+                server.stub.GetPluginInfo(empty_pb2.Empty(), wait_for_ready=True, timeout=10)
                 args: dict[str, Any] = {
                     key: ({SIG_KEY: SECRET_SIG, "value": value} if key in self.secret_keys else value)
                     for key, value in self.config.items()
