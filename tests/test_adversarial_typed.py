@@ -56,6 +56,18 @@ def _step(
     return step
 
 
+def _country(flag: str, value: Any, **more: Any) -> dict[str, Any]:
+    """A DialingPermissionCountry's checked inputs for GB, safe but for ``flag`` set to ``value``."""
+    inputs = {
+        "iso_code": "GB",
+        "low_risk_numbers_enabled": True,
+        "high_risk_special_numbers_enabled": False,
+        TOLLFRAUD: False,
+        "on_delete": "restore",
+    }
+    return {**inputs, flag: value, **more}
+
+
 # ------------------------------------------------------------------------------------- preview report
 @pytest.mark.parametrize("hidden", [UNKNOWN, SECRET], ids=["unknown", "secret"])
 def test_preview_report_flags_a_country_create_whose_high_risk_flag_is_hidden(capsys, tmp_path, hidden):
@@ -64,13 +76,7 @@ def test_preview_report_flags_a_country_create_whose_high_risk_flag_is_hidden(ca
     on" and the gate failed (exit 3). Now: the flag does not pass the typed model, the whole resource
     becomes "could not compute the effect (StateUnreadableError)", and the gate passes (exit 0) although
     the create may open toll-fraud ranges. Should: flag it (exit 3), as a DialingPermissions create does."""
-    inputs = {
-        "iso_code": "GB",
-        "low_risk_numbers_enabled": True,
-        "high_risk_special_numbers_enabled": False,
-        TOLLFRAUD: hidden,
-        "on_delete": "restore",
-    }
+    inputs = _country(TOLLFRAUD, hidden)
     code, document = _report(capsys, tmp_path, [_step("create", "DialingPermissionCountry", "gb", inputs=inputs)])
     assert code == 3, document
     assert ("GB", TOLLFRAUD) in {(r["item"], r["setting"]) for r in document["risk_raising"]}
@@ -88,13 +94,7 @@ def test_preview_report_flags_a_country_create_whose_country_is_known_only_at_ap
     """Pre-existing, not from the typed change: a new DialingPermissionCountry whose iso_code comes from an
     Output, with toll-fraud on. Before and after the change: no change listed, no risk, exit 0 with
     --fail-on-risk. Should: flag toll-fraud turning on for the country known at apply (exit 3)."""
-    inputs = {
-        "iso_code": UNKNOWN,
-        "low_risk_numbers_enabled": True,
-        "high_risk_special_numbers_enabled": False,
-        TOLLFRAUD: True,
-        "on_delete": "restore",
-    }
+    inputs = _country(TOLLFRAUD, True, iso_code=UNKNOWN)
     code, document = _report(capsys, tmp_path, [_step("create", "DialingPermissionCountry", "c", inputs=inputs)])
     assert code == 3, document
     assert ("country known at apply", TOLLFRAUD) in {(r["item"], r["setting"]) for r in document["risk_raising"]}
@@ -111,14 +111,7 @@ def test_preview_report_computes_a_country_create_beside_a_secret_in_signed_form
     part in the effect, the change was listed and flagged (exit 3). Now: the object does not pass the typed
     model (``provider``/``account_sid`` must be strings): "could not compute", exit 0 with --fail-on-risk.
     Should: flag the known risk-raising change (exit 3)."""
-    inputs = {
-        "iso_code": "GB",
-        "low_risk_numbers_enabled": True,
-        "high_risk_special_numbers_enabled": False,
-        TOLLFRAUD: True,
-        "on_delete": "restore",
-        where: SIGNED_SECRET,
-    }
+    inputs = _country(TOLLFRAUD, True, **{where: SIGNED_SECRET})
     code, document = _report(capsys, tmp_path, [_step("create", "DialingPermissionCountry", "gb", inputs=inputs)])
     assert code == 3, document
     assert ("GB", TOLLFRAUD) in {(r["item"], r["setting"]) for r in document["risk_raising"]}
