@@ -337,8 +337,17 @@ def _update(provider: SettingsProvider[Any], kind: str, step: Step, report: Reso
         if kind == "DialingPermissions" and _has_hidden({k: news.get(k) for k in ("default", "countries")}):
             report.notes.append("some inputs are secret or known only at apply time: their effect shows at apply")
             news, unknown_risks = _known_part(news, olds)
-        if _has_hidden({k: v for k, v in news.items() if k != "account_sid"}):
+        hidden = {k for k, v in news.items() if k != "account_sid" and not str(k).startswith("__") and _has_hidden(v)}
+        if hidden:
             report.notes.append("some inputs are secret or known only at apply time: the effect shows at apply")
+            # An unknown must never hide a risk: a risk-raising setting known only at apply may turn on (one
+            # the state records on already cannot).
+            iso = news.get("iso_code")
+            item = _item(kind, str(olds.get("iso_code") if _has_hidden(iso) else iso))
+            report.changes = sorted(
+                unknown_risks + _hidden_risks(item, {s for s in hidden if olds.get(s) is not True}),
+                key=lambda c: not c.risk,
+            )
             return
         if _has_hidden({k: v for k, v in olds.items() if k != "account_sid"}):
             report.notes.append("the state holds secret values: the effect shows at apply")
