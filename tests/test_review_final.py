@@ -74,7 +74,6 @@ def test_preview_report_flags_an_update_whose_risk_raising_setting_is_known_only
     }
 
 
-@pytest.mark.xfail(strict=True, reason="delete reads iso_code from the state only, not from the ID")
 def test_a_country_whose_state_lost_its_iso_code_is_restored_by_its_id(twilio_emulator, stack):
     """The user destroys a DialingPermissionCountry whose state lost its iso_code (an edited export put
     back). Happened: the typed state read the country as "" and the destroy listed every country

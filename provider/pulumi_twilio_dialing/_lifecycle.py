@@ -493,6 +493,7 @@ class SettingsProvider(ManagedProvider[P]):
         return self.refreshed(id_, self._outputs(props, store, live, self._restore_points(props)))
 
     def _update(self, id_: str, olds: P, news: P) -> UpdateResult:
+        olds = olds.replaced(**self._parse_id(id_))  # as a read: the ID wins over what the state kept
         account = self._account_of_id(id_)
         unverified = olds.unverified
         recorded = self.kept_values(olds)
@@ -529,6 +530,7 @@ class SettingsProvider(ManagedProvider[P]):
         return UpdateResult(self._outputs(news, store, after, restore))
 
     def _delete(self, id_: str, props: P) -> None:
+        props = props.replaced(**self._parse_id(id_))  # as a read: the ID wins over what the state kept
         recorded = self.kept_values(props)
         managed = self.kept_managed(props, recorded)
         restore = self.kept_restore_points(props)
