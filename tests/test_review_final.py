@@ -12,14 +12,20 @@ from typing import Any
 
 import pytest
 from harness.digest import preview_digest
-from helpers import country, make_subaccount
+from helpers import country, main_gateway, make_subaccount
 from pulumi_twilio_dialing import (
+    AuthenticationError,
     DialingPermissionCountry,
     DialingPermissionCountryArgs,
+    NotFoundError,
     SubaccountInheritance,
     SubaccountInheritanceArgs,
+    TwilioApiError,
+    TwilioConnectionError,
 )
 from pulumi_twilio_dialing._cli import main
+from twilio.base.version import Version
+from twilio.http.response import Response
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -92,3 +98,43 @@ def test_a_country_whose_state_lost_its_iso_code_is_restored_by_its_id(twilio_em
         "/v1/DialingPermissions/Countries/GB",
         "/v1/DialingPermissions/BulkCountryUpdates",
     }
+
+
+def _problem(status: int, code: int, title: str) -> str:
+    """An error body in RFC 9457's shape (Problem Details), which newer Twilio APIs answer with."""
+    return json.dumps(
+        {"type": f"https://www.twilio.com/docs/errors/{code}", "title": title, "status": status, "code": code}
+    )
+
+
+@pytest.mark.xfail(strict=True, reason="twilio>=9.9 raises TwilioServiceException for RFC 9457 error bodies")
+@pytest.mark.parametrize(
+    ("status", "code", "method", "error"),
+    [
+        (404, 20404, "GET", NotFoundError),
+        (401, 20003, "GET", AuthenticationError),
+        (400, 21201, "POST", TwilioApiError),
+    ],
+)
+def test_an_error_answer_in_problem_details_form_is_a_refusal_not_a_lost_answer(
+    twilio_emulator, status, code, method, error
+):
+    """Twilio answers an error with an RFC 9457 body (``type``, ``title``, ``status``, ``code``), as its newer
+    APIs do; twilio 9.9 and later raise TwilioServiceException for it, no TwilioRestException. Happened: the
+    gateway read it as an unreadable answer (TwilioConnectionError: retried as if lost, a 404 no
+    NotFoundError, a refused write "may or may not have been carried out"). Should: a TwilioApiError with the
+    status and code, as for Twilio's usual error body, not retried."""
+    sleeps: list[float] = []
+    gateway = main_gateway(twilio_emulator, sleep=sleeps.append)
+    answer = Response(status, _problem(status, code, "Refused"))
+    path = "/v1/DialingPermissions/Countries/GB"
+
+    def refused() -> None:
+        raise Version.exception(method, path, answer, "Unable to fetch record")
+
+    with pytest.raises(TwilioApiError) as raised:
+        gateway._call(method, path, refused, idempotent=method == "GET")
+    assert not isinstance(raised.value, TwilioConnectionError)
+    assert isinstance(raised.value, error)
+    assert (raised.value.status, raised.value.code) == (status, code)
+    assert sleeps == []  # a refusal is not retried
