@@ -107,7 +107,6 @@ def _problem(status: int, code: int, title: str) -> str:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="twilio>=9.9 raises TwilioServiceException for RFC 9457 error bodies")
 @pytest.mark.parametrize(
     ("status", "code", "method", "error"),
     [

@@ -411,6 +411,16 @@ class Gateway:
             if isinstance(response, Response):
                 code, message, more = _error_from_body(response.status_code, response.text)
                 raise self._api_error(response.status_code, code, message, method, path, more) from None
+            status = getattr(error, "status", None)
+            if isinstance(status, int):
+                # twilio>=9.9 raises TwilioServiceException, no TwilioRestException, for an error body in RFC
+                # 9457's form (type, title, status, code): an answer, and a refusal like any other.
+                code = getattr(error, "code", None)
+                message = str(getattr(error, "detail", None) or getattr(error, "title", None) or f"HTTP {status}")
+                more = getattr(error, "type", None)
+                api_code = code if isinstance(code, int) else None
+                more_info = scrub(more) if isinstance(more, str) else None
+                raise self._api_error(status, api_code, message, method, path, more_info) from None
             # Without a response: the library could not make records of a successful answer's JSON.
             raise self._unreadable(scrub(str(error)), method, path) from None
         except json.JSONDecodeError as error:
