@@ -101,7 +101,8 @@ def _boundary(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _shown(keys: Iterable[SettingKey], describe: Callable[[SettingKey], str]) -> str:
+def _listed(keys: Iterable[SettingKey], describe: Callable[[SettingKey], str]) -> str:
+    """Settings named in one line of a message: the first ``SHOWN``, then how many more."""
     names = [describe(k) for k in sorted(keys)]
     return ", ".join(names[:SHOWN]) + (f" ... and {len(names) - SHOWN} more" if len(names) > SHOWN else "")
 
@@ -588,7 +589,7 @@ class SettingsProvider(ManagedProvider[P]):
                 f"{self.KIND} of {store.account_sid}: left {len(changed)} setting(s) as they are, because they "
                 "were changed outside this stack after it last set them and putting back the restore point "
                 "would undo that change ("
-                + _shown(changed, lambda k: f"{store.describe(k)} set {_lower(recorded[k])}, now {_lower(live[k])}")
+                + _listed(changed, lambda k: f"{store.describe(k)} set {_lower(recorded[k])}, now {_lower(live[k])}")
                 + ")"
             )
         if taken:
@@ -597,7 +598,7 @@ class SettingsProvider(ManagedProvider[P]):
             differ = {k for k in taken if k in restore and restore[k] != live.get(k)}
             points = (
                 f"{len(differ)} of them differ from the value now: "
-                + _shown(differ, lambda k: f"{store.describe(k)}={_lower(restore[k])}")
+                + _listed(differ, lambda k: f"{store.describe(k)}={_lower(restore[k])}")
                 if differ
                 else "none differs from the value now"
             )
@@ -645,7 +646,7 @@ class SettingsProvider(ManagedProvider[P]):
                 raise self._diverged(store, error, second, before, outcome, state, restore, partial) from None
             raise self._explained(
                 error,
-                f"Put back the {len(undo)} setting(s) it had changed ({_shown(undo, store.describe)}), so "
+                f"Put back the {len(undo)} setting(s) it had changed ({_listed(undo, store.describe)}), so "
                 "Twilio matches Pulumi's state again.",
             ) from None
         self._changed(store, before, after)

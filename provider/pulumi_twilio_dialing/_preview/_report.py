@@ -77,7 +77,7 @@ class Report:
 
 
 # ------------------------------------------------------------------------------------------ values
-def _shown(value: Any) -> Value:
+def _safe(value: Any) -> Value:
     """What the report may show of an input or output: never a secret's value."""
     if is_secret(value):
         return "[secret]"
@@ -372,37 +372,35 @@ def _update(provider: SettingsProvider[Any], kind: str, step: Step, report: Reso
     if drift:
         report.notes.append("drift the refresh found")
     if olds.get("on_delete") != news.get("on_delete") and not drift:
-        report.notes.append(
-            f"on_delete {_text(_shown(olds.get('on_delete')))} -> {_text(_shown(news.get('on_delete')))}"
-        )
+        report.notes.append(f"on_delete {_text(_safe(olds.get('on_delete')))} -> {_text(_safe(news.get('on_delete')))}")
 
 
 def _subaccount(step: Step, op: str, report: ResourceReport) -> None:
     olds = step.old.outputs if step.old else {}
     news = step.new.inputs if step.new else {}
     if op in ("create", "replace"):
-        name = _shown(news.get("friendly_name"))
+        name = _safe(news.get("friendly_name"))
         adopt = news.get("account_sid")
-        what = f"adopts {_text(_shown(adopt))}" if adopt else "creates a subaccount"
+        what = f"adopts {_text(_safe(adopt))}" if adopt else "creates a subaccount"
         report.changes.append(Change("subaccount", "friendly_name", None, name))
         report.notes.append(f"{what}; destroying it will {news.get('on_delete') or 'close'} it")
     if op == "update":
         if olds.get("friendly_name") != news.get("friendly_name"):
             report.changes.append(
                 Change(
-                    "subaccount", "friendly_name", _shown(olds.get("friendly_name")), _shown(news.get("friendly_name"))
+                    "subaccount", "friendly_name", _safe(olds.get("friendly_name")), _safe(news.get("friendly_name"))
                 )
             )
         if olds.get("on_delete") != news.get("on_delete"):
             report.notes.append(
-                f"on_delete {_text(_shown(olds.get('on_delete')))} -> {_text(_shown(news.get('on_delete')))}"
+                f"on_delete {_text(_safe(olds.get('on_delete')))} -> {_text(_safe(news.get('on_delete')))}"
             )
     if op in ("delete", "replace"):
         on_delete = olds.get("on_delete") or "close"
         status = {"close": "closed", "suspend": "suspended"}.get(str(on_delete))
         if status:
             risk = "subaccount closed (irreversible)" if status == "closed" else ""
-            report.changes.append(Change("subaccount", "status", _shown(olds.get("status")) or "active", status, risk))
+            report.changes.append(Change("subaccount", "status", _safe(olds.get("status")) or "active", status, risk))
             report.notes.append("unless resources of this deployment still act on it")
         else:
             report.notes.append("on_delete retain: the subaccount stays as it is")
@@ -443,7 +441,7 @@ def _effect(
         released = ResourceReport(report.stack, report.account, report.tenant, report.name, kind, op)
         if step.old:
             _release(provider, kind, step.old.outputs, released)
-        original = _text(_shown(step.old.outputs.get("account_sid")) if step.old else None)
+        original = _text(_safe(step.old.outputs.get("account_sid")) if step.old else None)
         report.notes.append(f"the original on {original} is deleted at the end")
         report.changes += [Change(c.item, c.setting, c.before, c.after, c.risk) for c in released.changes]
     else:
