@@ -139,6 +139,11 @@ class ManagedProvider(DialingProvider, Generic[P]):
         """``raw`` (inputs or outputs as the engine sends them) as this resource's properties."""
         return read_properties(self.PROPERTIES, self.KIND, raw, where=id_)
 
+    def kept(self, raw: Mapping[str, Any], id_: str) -> P:
+        """What the state keeps for the resource ``id_`` names, as its properties (diff, read, update and
+        delete all start from this)."""
+        return self.properties(raw, id_)
+
     # ---------------------------------------------------------------------------------- hooks
     def _completed(self, inputs: P) -> dict[str, Any]:
         """Inputs whose defaults depend on other inputs, filled in at check (none by default)."""
@@ -194,9 +199,10 @@ class ManagedProvider(DialingProvider, Generic[P]):
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         if has_unknowns(news, self.INPUT_KEYS):
             return DiffResult(changes=None)
-        recorded, wanted = self.properties(olds, id_), self.properties(news, id_)
-        # What the engine compares is the properties as it keeps them (a key absent differs from a value).
-        replaces = [k for k in self.REPLACE_KEYS if olds.get(k) != news.get(k)]
+        recorded, wanted = self.kept(olds, id_), self.properties(news, id_)
+        # Keys as the engine keeps them (a key absent differs from a value), the state's as kept() reads it.
+        kept = recorded.wire()
+        replaces = [k for k in self.REPLACE_KEYS if kept.get(k) != news.get(k)]
         if self.ACCOUNT_REPLACES and "account_sid" not in replaces and self._account_changed(recorded, wanted):
             replaces.append("account_sid")
         if replaces:
@@ -218,15 +224,15 @@ class ManagedProvider(DialingProvider, Generic[P]):
             # `Resource.get(name, id)`: the engine sends only what the program passed, the pickled provider
             # (a refresh always sends the state's outputs, which hold at least the account acted on).
             return self._look_up(id_, self.properties(self.ID.check(id_, self.KIND).inputs(), id_))
-        return self._read(id_, self.properties(props, id_))
+        return self._read(id_, self.kept(props, id_))
 
     @_boundary
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return self._update(id_, self.properties(olds, id_), self.properties(news, id_))
+        return self._update(id_, self.kept(olds, id_), self.properties(news, id_))
 
     @_boundary
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        self._delete(id_, self.properties(props, id_))
+        self._delete(id_, self.kept(props, id_))
 
     # ---------------------------------------------------------------------------------- helpers
     def _account_changed(self, olds: P, news: P) -> bool:
@@ -320,6 +326,12 @@ class SettingsProvider(ManagedProvider[P]):
     def _parse_id(self, id_: str) -> dict[str, Any]:
         """The inputs the ID names (the ID wins over the state when they disagree)."""
         return self.ID.parse(id_).inputs()
+
+    def kept(self, raw: Mapping[str, Any], id_: str) -> P:
+        # The ID names the account and the item acted on, whatever the state says: a state that lost
+        # iso_code (an edited export) read as country "" would replace the resource and lose its restore
+        # points, or make a delete list every country.
+        return super().kept(raw, id_).replaced(**self._parse_id(id_))
 
     def _items(self, props: P) -> list[str] | None:
         """Items to read (None: the whole table)."""
@@ -484,7 +496,7 @@ class SettingsProvider(ManagedProvider[P]):
     def _read(self, id_: str, props: P) -> ReadResult:
         try:
             store = self._store(self._account_of_id(id_))
-            live = store.read(self._items(props.replaced(**self._parse_id(id_))))
+            live = store.read(self._items(props))  # props name the ID's item (see kept())
         except TwilioDialingError as error:
             if self._gone(error):
                 return ReadResult("", {})
@@ -494,7 +506,6 @@ class SettingsProvider(ManagedProvider[P]):
         return self.refreshed(id_, self._outputs(props, store, live, self._restore_points(props)))
 
     def _update(self, id_: str, olds: P, news: P) -> UpdateResult:
-        olds = olds.replaced(**self._parse_id(id_))  # as a read: the ID wins over what the state kept
         account = self._account_of_id(id_)
         unverified = olds.unverified
         recorded = self.kept_values(olds)
@@ -531,7 +542,6 @@ class SettingsProvider(ManagedProvider[P]):
         return UpdateResult(self._outputs(news, store, after, restore))
 
     def _delete(self, id_: str, props: P) -> None:
-        props = props.replaced(**self._parse_id(id_))  # as a read: the ID wins over what the state kept
         recorded = self.kept_values(props)
         managed = self.kept_managed(props, recorded)
         restore = self.kept_restore_points(props)
