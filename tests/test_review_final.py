@@ -160,7 +160,6 @@ def test_an_up_after_the_state_lost_iso_code_keeps_the_restore_points(twilio_emu
     assert backend.stored_flags(main, "GB") == before
 
 
-@pytest.mark.xfail(strict=True, reason="delete falls back to close for any subaccount whose state lost on_delete")
 def test_an_adopted_subaccount_whose_state_lost_on_delete_is_not_closed(twilio_emulator, stack):
     """The user destroys a Subaccount that adopted an existing subaccount (``account_sid``), whose state
     lost on_delete (an edited export put back). Happened: delete fell back to "close", the default of a

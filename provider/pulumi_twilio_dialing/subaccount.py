@@ -208,7 +208,9 @@ class SubaccountProvider(ManagedProvider[SubaccountProperties]):
         return UpdateResult({**olds.wire(), **news.wire()})
 
     def _delete(self, id_: str, props: SubaccountProperties) -> None:
-        on_delete = props.on_delete or "close"  # 0.1.0 wrote it always; a created subaccount's default
+        # 0.1.0 wrote it always; a state that lost it falls back as check does: closing someone else's
+        # subaccount (an adopted one, named by account_sid) cannot be undone.
+        on_delete = props.on_delete or ("retain" if props.account_sid else "close")
         if on_delete == "retain":
             return
         users = _claims.account_users(id_)
