@@ -201,8 +201,8 @@ class ManagedProvider(DialingProvider, Generic[P]):
             return DiffResult(changes=None)
         recorded, wanted = self.kept(olds, id_), self.properties(news, id_)
         # Keys as the engine keeps them (a key absent differs from a value), the state's as kept() reads it.
-        kept = recorded.wire()
-        replaces = [k for k in self.REPLACE_KEYS if kept.get(k) != news.get(k)]
+        state = recorded.wire()
+        replaces = [k for k in self.REPLACE_KEYS if state.get(k) != news.get(k)]
         if self.ACCOUNT_REPLACES and "account_sid" not in replaces and self._account_changed(recorded, wanted):
             replaces.append("account_sid")
         if replaces:
