@@ -700,16 +700,24 @@ def test_accepted_connections_send_without_nagle_delay():
         assert emulator._socket.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
 
 
-def test_stop_is_graceful_for_an_answer_in_flight_and_closes_idle_connections():
+@pytest.mark.parametrize("prompt", [True, False], ids=["prompt-stop", "uvicorn-own-stop"])
+def test_stop_is_graceful_for_an_answer_in_flight_and_closes_idle_connections(prompt, monkeypatch):
     # stop() wakes the server at once rather than on uvicorn's 0.1 s tick (the figure is a benchmark:
-    # benchmarks/emulator_start_stop.py); what shutdown does is still uvicorn's, checked here.
+    # benchmarks/emulator_start_stop.py); what shutdown does is still uvicorn's, checked here, and so is
+    # the fallback to uvicorn's own loop and shutdown for a uvicorn without the internals the prompt stop
+    # relies on.
+    from pulumi_twilio_dialing.emulator import _server
+
+    if not prompt:
+        monkeypatch.setattr(_server._PromptServer, "_prompt", lambda self: False)
     with Emulator() as emulator:
         main = emulator.main_account
         url = f"{emulator.url}/2010-04-01/Accounts/{main.sid}.json"
         auth = (main.sid, main.auth_token)
         with requests.Session() as idle:
             idle.get(url, auth=auth, timeout=10).raise_for_status()  # a kept-alive connection, now idle
-            emulator.backend.faults.add(Fault("latency", count=1, seconds=0.3))
+            # long enough that this thread sees it in flight even when the machine is busy
+            emulator.backend.faults.add(Fault("latency", count=1, seconds=1.0))
             answers: list[requests.Response] = []
             slow = threading.Thread(target=lambda: answers.append(requests.get(url, auth=auth, timeout=10)))
             slow.start()

@@ -20,6 +20,10 @@ __all__ = ["Emulator"]
 
 # How often a stopping server looks whether its connections have closed (uvicorn looks every 0.1 s).
 _SHUTDOWN_POLL_SECONDS = 0.005
+# What of uvicorn's server the prompt stop relies on (so from 0.34 to 0.54 at least). The emulator ships to
+# users, whose uvicorn may be newer: without these, uvicorn's own loop and shutdown run, only slower.
+_SERVER_INTERNALS = ("on_tick", "servers", "server_state", "lifespan", "force_exit")
+_STATE_INTERNALS = ("connections", "tasks")
 
 
 class _PromptServer(uvicorn.Server):
@@ -44,7 +48,17 @@ class _PromptServer(uvicorn.Server):
             with contextlib.suppress(RuntimeError):  # the loop has closed already: nothing to wake
                 loop.call_soon_threadsafe(wake.set)
 
+    def _prompt(self) -> bool:
+        """Whether this uvicorn has what the prompt stop relies on."""
+        state = getattr(self, "server_state", None)
+        return all(hasattr(self, name) for name in _SERVER_INTERNALS) and all(
+            hasattr(state, name) for name in _STATE_INTERNALS
+        )
+
     async def main_loop(self) -> None:
+        if not self._prompt():
+            await super().main_loop()
+            return
         self._wake = asyncio.Event()
         self._loop = asyncio.get_running_loop()
         counter = 0
@@ -55,6 +69,9 @@ class _PromptServer(uvicorn.Server):
                 await asyncio.wait_for(self._wake.wait(), 0.1)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if not self._prompt():
+            await super().shutdown(sockets)
+            return
         for server in self.servers:
             server.close()
         for sock in sockets or []:
