@@ -23,8 +23,8 @@ flags, inheritance) needs, with the safety rules of the package:
 A resource supplies its :class:`~._properties.Properties` model and the hooks, which work on it: how to
 open the account's :class:`SettingStore`, which items to read, which settings its inputs manage and want,
 where its restore points live in state, and its outputs. The engine's dicts are read into the model in the
-engine-facing methods (the state through :meth:`ManagedProvider.kept`, where the ID wins), and the hooks
-never see a dict; the model's ``wire()`` form serves where keys are compared as the engine keeps them (a
+engine-facing methods (the state through :meth:`ManagedProvider.kept`, where the ID wins), and no hook
+is handed a dict; the model's ``wire()`` form serves where keys are compared as the engine keeps them (a
 key absent differs from a null: the diff, an update that writes nothing) and for the outputs handed back.
 """
 
