@@ -5,6 +5,7 @@ shell would hold them, run the probe with fast retries, and count the requests m
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -62,3 +63,12 @@ def run_cli(emulator: Emulator, capsys: pytest.CaptureFixture[str], *argv: str) 
 def run_json(emulator: Emulator, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any, list[Any]]:
     code, out, _, log = run_cli(emulator, capsys, *argv, "--json")
     return code, json.loads(out), log
+
+
+def preview_report_json(capsys: pytest.CaptureFixture[str], tmp_path: Path, digest: dict[str, Any]) -> tuple[int, Any]:
+    """``twilio-dialing preview-report --format json --fail-on-risk`` on ``digest``: exit code, document."""
+    path = tmp_path / "preview.json"
+    path.write_text(json.dumps(digest))
+    capsys.readouterr()
+    code = main(["preview-report", str(path), "--format", "json", "--fail-on-risk"])
+    return code, json.loads(capsys.readouterr().out)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from harness.digest import preview_digest
 from helpers import make_subaccount
-from ops_helpers import emulator_env, probe, run_json, subaccounts, use_emulator
+from ops_helpers import emulator_env, preview_report_json, probe, run_json, subaccounts, use_emulator
 from pulumi_twilio_dialing import UNCHANGED, CountryPermissionsArgs
 from pulumi_twilio_dialing._cli import main
 from pulumi_twilio_dialing._commands.export import render_program
@@ -84,11 +84,7 @@ def test_probe_does_not_report_own_reads_when_own_and_parent_flags_are_equal() -
 
 # ----------------------------------------------------------------------------------------- preview-report
 def _report(capsys: pytest.CaptureFixture[str], tmp_path: Path, digest: dict[str, Any]) -> tuple[int, Any]:
-    path = tmp_path / "preview.json"
-    path.write_text(json.dumps(digest))
-    capsys.readouterr()
-    code = main(["preview-report", str(path), "--format", "json", "--fail-on-risk"])
-    return code, json.loads(capsys.readouterr().out)
+    return preview_report_json(capsys, tmp_path, digest)
 
 
 def test_preview_report_flags_an_update_whose_inputs_hold_an_unknown(twilio_emulator, stack, capsys, tmp_path):

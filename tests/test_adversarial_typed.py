@@ -6,7 +6,6 @@ should happen ("Should:"), which the test asserts and the code does since the fi
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import pulumi
 import pytest
 from harness.engine import ProviderError
 from helpers import country, inheritance, make_subaccount
+from ops_helpers import preview_report_json
 from pulumi_twilio_dialing import (
     UNCHANGED,
     DialingPermissions,
@@ -22,7 +22,6 @@ from pulumi_twilio_dialing import (
     Subaccount,
     SubaccountArgs,
 )
-from pulumi_twilio_dialing._cli import main
 from pulumi_twilio_dialing.dialing_permission_country import DialingPermissionCountryProvider
 from pulumi_twilio_dialing.dialing_permissions import DialingPermissionsProvider
 
@@ -37,11 +36,7 @@ SUB = "AC00000000000000000000000000000e01"
 
 
 def _report(capsys: pytest.CaptureFixture[str], tmp_path: Path, steps: list[dict[str, Any]]) -> tuple[int, Any]:
-    path = tmp_path / "preview.json"
-    path.write_text(json.dumps({"steps": steps, "changeSummary": {}}))
-    capsys.readouterr()
-    code = main(["preview-report", str(path), "--format", "json", "--fail-on-risk"])
-    return code, json.loads(capsys.readouterr().out)
+    return preview_report_json(capsys, tmp_path, {"steps": steps, "changeSummary": {}})
 
 
 def _step(

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from harness.digest import preview_digest
 from helpers import country, main_gateway, make_subaccount
+from ops_helpers import preview_report_json
 from pulumi_twilio_dialing import (
     AuthenticationError,
     DialingPermissionCountry,
@@ -25,7 +26,6 @@ from pulumi_twilio_dialing import (
     TwilioApiError,
     TwilioConnectionError,
 )
-from pulumi_twilio_dialing._cli import main
 from twilio.base.version import Version
 from twilio.http.response import Response
 
@@ -37,11 +37,7 @@ INHERITANCE = "dialing_permissions_inheritance"
 
 
 def _report(capsys: pytest.CaptureFixture[str], tmp_path: Path, digest: dict[str, Any]) -> tuple[int, Any]:
-    path = tmp_path / "preview.json"
-    path.write_text(json.dumps(digest))
-    capsys.readouterr()
-    code = main(["preview-report", str(path), "--format", "json", "--fail-on-risk"])
-    return code, json.loads(capsys.readouterr().out)
+    return preview_report_json(capsys, tmp_path, digest)
 
 
 def test_preview_report_flags_an_update_whose_risk_raising_setting_is_known_only_at_apply(
