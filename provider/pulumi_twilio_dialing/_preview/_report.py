@@ -64,6 +64,17 @@ class ResourceReport:
     def risks(self) -> list[Change]:
         return [c for c in self.changes if c.risk]
 
+    def identity(self) -> dict[str, Any]:
+        """Which resource, in the JSON output: each risk and each resource entry starts with it."""
+        return {
+            "stack": self.stack,
+            "account": self.account,
+            "tenant": self.tenant or None,
+            "resource": self.name,
+            "type": self.kind,
+            "op": self.op,
+        }
+
 
 @dataclass
 class Report:
@@ -649,30 +660,9 @@ def _resource_markdown(resource: ResourceReport) -> list[str]:
 
 def render_json(report: Report) -> dict[str, Any]:
     return {
-        "risk_raising": [
-            {
-                "stack": r.stack,
-                "account": r.account,
-                "tenant": r.tenant or None,
-                "resource": r.name,
-                "type": r.kind,
-                "op": r.op,
-                **asdict(c),
-            }
-            for r, c in report.risks
-        ],
+        "risk_raising": [{**r.identity(), **asdict(c)} for r, c in report.risks],
         "resources": [
-            {
-                "stack": r.stack,
-                "account": r.account,
-                "tenant": r.tenant or None,
-                "resource": r.name,
-                "type": r.kind,
-                "op": r.op,
-                "notes": r.notes,
-                "changes": [asdict(c) for c in r.changes],
-            }
-            for r in report.resources
+            {**r.identity(), "notes": r.notes, "changes": [asdict(c) for c in r.changes]} for r in report.resources
         ],
         "unchanged": report.unchanged,
         "change_summary": report.change_summary,
