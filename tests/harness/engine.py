@@ -361,12 +361,17 @@ class _Monitor(MockMonitor):
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         return make_urn(self.stack, self.project, parent, type_, name)
 
+    @staticmethod
+    def _parent(urn: str) -> str:
+        """The parent a registration records: none for the stack itself, which every resource hangs off."""
+        return urn if urn and urn_qualified_type(urn) != ROOT_STACK_TYPE else ""
+
     def RegisterResource(self, request: resource_pb2.RegisterResourceRequest) -> Any:  # noqa: N802 - gRPC name
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == ROOT_STACK_TYPE:
             return resource_pb2.RegisterResourceResponse(urn=urn)
         _ensure_event_loop()  # type: ignore[no-untyped-call] # deserializing resource references needs a loop
-        parent = request.parent if request.parent and urn_qualified_type(request.parent) != ROOT_STACK_TYPE else ""
+        parent = self._parent(request.parent)
         registration = Registration(
             request.type,
             request.name,
@@ -392,7 +397,7 @@ class _Monitor(MockMonitor):
         forever")."""
         urn = self.make_urn(request.parent, request.type, request.name)
         _ensure_event_loop()  # type: ignore[no-untyped-call]
-        parent = request.parent if request.parent and urn_qualified_type(request.parent) != ROOT_STACK_TYPE else ""
+        parent = self._parent(request.parent)
         registration = Registration(
             request.type,
             request.name,
