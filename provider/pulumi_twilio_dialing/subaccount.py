@@ -47,6 +47,12 @@ class SubaccountInputs(BaseModel):
     on_delete: Literal["close", "suspend", "retain"] | None = None
 
 
+def default_on_delete(account_sid: object) -> Literal["close", "retain"]:
+    """What destroying does when the inputs do not say: an adopted subaccount (named by ``account_sid``) is
+    someone else's, and closing it cannot be undone; one the resource created is its own to close."""
+    return "retain" if account_sid else "close"
+
+
 class SubaccountProperties(Properties):
     """What the handlers see: checked inputs, or the outputs in state (see :mod:`._properties`). The name is
     a plain string here: one renamed in the Console need not pass the input rules to be refreshed or
@@ -96,8 +102,7 @@ class SubaccountProvider(ManagedProvider[SubaccountProperties]):
     CLAIM_KEYS = ("account_sid", "on_delete")
 
     def _completed(self, inputs: SubaccountProperties) -> dict[str, Any]:
-        # An adopted subaccount is someone else's to close; one this resource creates is its own.
-        return {} if inputs.on_delete else {"on_delete": "retain" if inputs.account_sid else "close"}
+        return {} if inputs.on_delete else {"on_delete": default_on_delete(inputs.account_sid)}
 
     def _claim(self, inputs: SubaccountProperties, identity: str) -> list[CheckFailure]:
         adopted = inputs.account_sid
@@ -208,9 +213,8 @@ class SubaccountProvider(ManagedProvider[SubaccountProperties]):
         return UpdateResult({**olds.wire(), **news.wire()})
 
     def _delete(self, id_: str, props: SubaccountProperties) -> None:
-        # 0.1.0 wrote it always; a state that lost it falls back as check does: closing someone else's
-        # subaccount (an adopted one, named by account_sid) cannot be undone.
-        on_delete = props.on_delete or ("retain" if props.account_sid else "close")
+        # 0.1.0 wrote it always; a state that lost it falls back as check does
+        on_delete = props.on_delete or default_on_delete(props.account_sid)
         if on_delete == "retain":
             return
         users = _claims.account_users(id_)

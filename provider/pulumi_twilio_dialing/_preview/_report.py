@@ -407,8 +407,10 @@ def _subaccount(step: Step, op: str, report: ResourceReport) -> None:
                 f"on_delete {_text(_safe(olds.get('on_delete')))} -> {_text(_safe(news.get('on_delete')))}"
             )
     if op in ("delete", "replace"):
+        from ..subaccount import default_on_delete  # here: see _provider()
+
         # As the provider's delete: a state without on_delete closes only a subaccount it created.
-        on_delete = olds.get("on_delete") or ("retain" if olds.get("account_sid") else "close")
+        on_delete = olds.get("on_delete") or default_on_delete(olds.get("account_sid"))
         status = {"close": "closed", "suspend": "suspended"}.get(str(on_delete))
         if status:
             risk = "subaccount closed (irreversible)" if status == "closed" else ""
