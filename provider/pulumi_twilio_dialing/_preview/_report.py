@@ -159,12 +159,18 @@ def _known_part(news: Mapping[str, Any], olds: Mapping[str, Any]) -> tuple[dict[
     return result, risks
 
 
+def _hidden_keys(props: Mapping[str, Any]) -> set[str]:
+    """The properties whose value is secret or known only at apply (the engine's own ``__provider`` aside)."""
+    return {k for k, v in props.items() if not str(k).startswith("__") and _has_hidden(v)}
+
+
 def _readable(provider: SettingsProvider[Any], props: Mapping[str, Any]) -> Any:
     """``props`` (a digest's inputs or outputs) as the provider's typed properties, without what the digest
     does not show: the engine's own properties (``__provider``) and values secret or known only at apply,
     which no typed field takes (``"[secret]"``, Pulumi's placeholder or a signed object in a flag's place
     would refuse the whole resource, and a risk next to them would go unreported)."""
-    return provider.properties({k: v for k, v in props.items() if not str(k).startswith("__") and not _has_hidden(v)})
+    hidden = _hidden_keys(props)
+    return provider.properties({k: v for k, v in props.items() if k not in hidden and not str(k).startswith("__")})
 
 
 def _hidden_risks(item: str, settings: Iterable[str]) -> list[Change]:
@@ -284,7 +290,7 @@ def _create(provider: SettingsProvider[Any], kind: str, step: Step, context: _Co
     if kind == "DialingPermissions":
         _permissions_create(inputs, report, context)
         return
-    hidden = {k for k, v in inputs.items() if not str(k).startswith("__") and _has_hidden(v)}
+    hidden = _hidden_keys(inputs)
     if hidden - {"account_sid"}:
         report.notes.append("some inputs are secret or known only at apply time")
     # One item: the country (its flags count even if the country is known only at apply), or the subaccount.
@@ -348,7 +354,7 @@ def _update(provider: SettingsProvider[Any], kind: str, step: Step, report: Reso
         if kind == "DialingPermissions" and _has_hidden({k: news.get(k) for k in ("default", "countries")}):
             report.notes.append("some inputs are secret or known only at apply time: their effect shows at apply")
             news, unknown_risks = _known_part(news, olds)
-        hidden = {k for k, v in news.items() if k != "account_sid" and not str(k).startswith("__") and _has_hidden(v)}
+        hidden = _hidden_keys(news) - {"account_sid"}
         if hidden:
             report.notes.append("some inputs are secret or known only at apply time: the effect shows at apply")
             # An unknown must never hide a risk: a risk-raising setting known only at apply may turn on (one
@@ -382,11 +388,18 @@ def _update(provider: SettingsProvider[Any], kind: str, step: Step, report: Reso
         ]
     if drift:
         report.notes.append("drift the refresh found")
-    if olds.get("on_delete") != news.get("on_delete") and not drift:
+    if not drift:
+        _on_delete_note(olds, news, report)
+
+
+def _on_delete_note(olds: Mapping[str, Any], news: Mapping[str, Any], report: ResourceReport) -> None:
+    if olds.get("on_delete") != news.get("on_delete"):
         report.notes.append(f"on_delete {_text(_safe(olds.get('on_delete')))} -> {_text(_safe(news.get('on_delete')))}")
 
 
 def _subaccount(step: Step, op: str, report: ResourceReport) -> None:
+    from ..subaccount import default_on_delete  # here: see _provider()
+
     olds = step.old.outputs if step.old else {}
     news = step.new.inputs if step.new else {}
     if op in ("create", "replace"):
@@ -394,7 +407,7 @@ def _subaccount(step: Step, op: str, report: ResourceReport) -> None:
         adopt = news.get("account_sid")
         what = f"adopts {_text(_safe(adopt))}" if adopt else "creates a subaccount"
         report.changes.append(Change("subaccount", "friendly_name", None, name))
-        report.notes.append(f"{what}; destroying it will {news.get('on_delete') or 'close'} it")
+        report.notes.append(f"{what}; destroying it will {news.get('on_delete') or default_on_delete(adopt)} it")
     if op == "update":
         if olds.get("friendly_name") != news.get("friendly_name"):
             report.changes.append(
@@ -402,13 +415,8 @@ def _subaccount(step: Step, op: str, report: ResourceReport) -> None:
                     "subaccount", "friendly_name", _safe(olds.get("friendly_name")), _safe(news.get("friendly_name"))
                 )
             )
-        if olds.get("on_delete") != news.get("on_delete"):
-            report.notes.append(
-                f"on_delete {_text(_safe(olds.get('on_delete')))} -> {_text(_safe(news.get('on_delete')))}"
-            )
+        _on_delete_note(olds, news, report)
     if op in ("delete", "replace"):
-        from ..subaccount import default_on_delete  # here: see _provider()
-
         # As the provider's delete: a state without on_delete closes only a subaccount it created.
         on_delete = olds.get("on_delete") or default_on_delete(olds.get("account_sid"))
         status = {"close": "closed", "suspend": "suspended"}.get(str(on_delete))
@@ -434,13 +442,6 @@ def _step_report(step: Step, op: str, context: _Context) -> ResourceReport | Non
     if provider is None:
         report.notes.append("resource type unknown to this version of pulumi-twilio-dialing")
         return report
-    _effect(provider, kind, step, op, context, report)
-    return report
-
-
-def _effect(
-    provider: SettingsProvider[Any], kind: str, step: Step, op: str, context: _Context, report: ResourceReport
-) -> None:
     if op == "create":
         _create(provider, kind, step, context, report)
     elif op in ("update", "same"):
@@ -460,6 +461,7 @@ def _effect(
         report.changes += [Change(c.item, c.setting, c.before, c.after, c.risk) for c in released.changes]
     else:
         report.notes.append(f"op {op}: no effect computed")
+    return report
 
 
 def _diagnostic_blocks(diagnostics: Iterable[Diagnostic]) -> list[tuple[str, list[Change], list[str]]]:
