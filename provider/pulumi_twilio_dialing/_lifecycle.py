@@ -190,8 +190,9 @@ class ManagedProvider(DialingProvider, Generic[P]):
         if result.failures or has_unknowns(result.inputs, self.CLAIM_KEYS):
             return result
         known = {k: v for k, v in result.inputs.items() if not holds_unknown(v)}
-        inputs = {**result.inputs, **self._completed(self.properties(known))}
-        checked = self.properties({k: v for k, v in inputs.items() if not holds_unknown(v)})
+        completed = self._completed(self.properties(known))
+        inputs = {**result.inputs, **completed}
+        checked = self.properties({**known, **completed})
         failures = self._claim(checked, _claims.identify(self.KIND, inputs))
         if not failures and not olds and len(known) == len(result.inputs):
             self._check_new(checked)
