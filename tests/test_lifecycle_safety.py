@@ -583,3 +583,77 @@ def test_a_get_beside_the_resource_managing_that_country_changes_nothing_under_f
     assert engine.state == {}
     assert backend.stored_flags(main, "GB") == original  # the restore point came back once, from "gb"
     assert writes() == 1
+
+
+def test_a_partial_state_renamed_with_an_alias_keeps_its_restore_point_through_refresh_and_destroy(
+    twilio_emulator, stack
+):
+    """The three questions on the typed lifecycle, with whole programs (one provider process per command).
+    What if the answer is lost and the next request fails: the hardening of GB is applied but its answer
+    lost, and putting it back fails, so the engine keeps a partial state (only the small inputs and the
+    restore points, read into the typed properties). Who else manages it: the same resource, renamed with an
+    alias, next to a DialingPermissions hardening every other country (GB left to the country resource).
+    What the next up, refresh and destroy believe: the up finishes the partial state with GB's restore point
+    intact, refresh and preview write nothing, a failing destroy keeps it, and the next destroy restores GB
+    once, while the bulk resource restores only its own countries."""
+    backend, main = twilio_emulator.backend, twilio_emulator.main_account.sid
+    risky(twilio_emulator, main, "GB", "FR")
+    before = table(twilio_emulator, main)
+    engine = stack(config=stack_config(twilio_emulator, **TIGHT_RETRIES))
+    hardened = {"high_risk_special_numbers_enabled": False, "high_risk_tollfraud_numbers_enabled": False}
+
+    def v1() -> None:
+        DialingPermissionCountry("gb", DialingPermissionCountryArgs(iso_code="GB", **hardened))
+
+    def v2() -> None:
+        DialingPermissionCountry(
+            "gb-hardened",
+            DialingPermissionCountryArgs(iso_code="GB", **hardened),
+            pulumi.ResourceOptions(aliases=[pulumi.Alias(name="gb")]),
+        )
+        leave_gb = CountryPermissionsArgs(UNCHANGED, UNCHANGED, UNCHANGED)
+        DialingPermissions("rest", DialingPermissionsArgs(default=HARDENING, countries={"GB": leave_gb}))
+
+    def writes() -> list[str]:
+        return [r.path for r in backend.request_log() if r.method == "POST"]
+
+    backend.faults.add(Fault("drop", count=1, path_prefix=BULK))  # applied, answer lost
+    backend.faults.add(Fault("error", status=503, count=1000, after=1, path_prefix=BULK))  # put-back fails
+    with pytest.raises(ProviderError) as failed:
+        engine.up(v1)
+    assert "StateDivergedError" in failed.value.details
+    assert "GB.high_risk_tollfraud_numbers_enabled: live unknown, state none, restore point true" in (
+        failed.value.details
+    )
+    kept = engine.state["gb"].outputs
+    assert kept["unverified"] is True and "flags_before_adoption" not in kept  # partial: small inputs only
+    backend.faults.clear()
+
+    engine.up(v2)
+    assert engine.state.keys() == {"gb-hardened", "rest"}  # renamed, not replaced: nothing deleted
+    state = engine.state["gb-hardened"].outputs
+    assert "unverified" not in state
+    assert state["flags_before_adoption"] == {
+        "low_risk_numbers_enabled": before["GB"].low_risk_numbers_enabled,
+        "high_risk_special_numbers_enabled": True,
+        "high_risk_tollfraud_numbers_enabled": True,
+    }
+    assert high_risk_on(twilio_emulator, main) == []
+    assert "GB" not in engine.state["rest"].outputs["permissions_before_adoption"]  # not the bulk's to restore
+
+    backend.clear_request_log()
+    assert set(engine.refresh().kinds().values()) <= {"same", "refresh"}
+    assert set(engine.preview(v2).kinds().values()) == {"same"}
+    assert writes() == []
+
+    backend.faults.add(Fault("error", status=503, count=1000, path_prefix=BULK))
+    with pytest.raises(ProviderError):
+        engine.destroy()
+    assert engine.state["gb-hardened"].outputs["flags_before_adoption"] == state["flags_before_adoption"]
+    backend.faults.clear()
+    backend.clear_request_log()
+    engine.destroy()
+    assert engine.state == {}
+    assert table(twilio_emulator, main) == before  # GB and FR open again, as they were before the stack
+    gb_writes = [r for r in backend.request_log() if r.method == "POST" and "GB" in str(r.form)]
+    assert len(gb_writes) == 1  # GB put back once, by its own resource
